@@ -1,0 +1,3 @@
+//! pleo-keys: the life of a Pleo Standalone API Key, from the shell and (soon) a dashboard.
+
+pub mod secret;
