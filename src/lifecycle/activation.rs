@@ -1,0 +1,535 @@
+//! Activation and revalidation, in the order Pleo's integration design requires:
+//! authenticate (introspect) → installation → company → scopes → expiry. Active only if all pass.
+
+use super::scopes;
+use super::state::{CheckStatus, Degradation, Lifecycle};
+use crate::pleo::{
+    ApiError, Company as PleoCompany, Installation as PleoInstallation, InstallationStatus, PleoApi,
+    Subject,
+};
+use jiff::civil::Date;
+
+/// Keys expiring within this many days give a warning.
+pub const EXPIRY_WARNING_DAYS: i32 = 14;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// A key was just provided (or deliberately re-activated): create/activate the installation.
+    Activate,
+    /// A periodic check of a committed key: read only, never changes the installation.
+    Revalidate,
+}
+
+#[derive(Debug, Clone)]
+pub struct ActivationInput {
+    pub mode: Mode,
+    pub required_scopes: Vec<String>,
+    /// `--company`: the company chosen for an organisation-level key.
+    pub company_choice: Option<String>,
+    /// The company the integration is bound to, if any.
+    pub bound_company: Option<String>,
+    pub confirm_company_change: bool,
+    pub expires_on: Option<Date>,
+    pub today: Date,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepName {
+    ReachPleo,
+    Authenticate,
+    Installation,
+    Company,
+    Scopes,
+    Expiry,
+}
+
+impl StepName {
+    pub fn label(self) -> &'static str {
+        match self {
+            StepName::ReachPleo => "reach Pleo",
+            StepName::Authenticate => "authenticate",
+            StepName::Installation => "installation",
+            StepName::Company => "company",
+            StepName::Scopes => "scopes",
+            StepName::Expiry => "expiry",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepResult {
+    Passed,
+    Failed,
+    Warning,
+    Skipped,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub name: StepName,
+    pub result: StepResult,
+    pub message: String,
+}
+
+/// Everything one run learned, whether or not it succeeded.
+#[derive(Debug, Clone, Default)]
+pub struct ActivationReport {
+    pub lifecycle: Option<Lifecycle>,
+    pub steps: Vec<Step>,
+    pub granted_scopes: Vec<String>,
+    pub missing_scopes: Vec<String>,
+    pub installation: Option<PleoInstallation>,
+    pub company_id: Option<String>,
+    pub company_name: Option<String>,
+    pub organization_id: Option<String>,
+    /// Set when the run accepted a confirmed switch away from `bound_company`.
+    pub company_changed_from: Option<String>,
+    pub expires_in_days: Option<i32>,
+}
+
+impl ActivationReport {
+    pub fn lifecycle(&self) -> Lifecycle {
+        self.lifecycle.clone().unwrap_or(Lifecycle::Activating)
+    }
+
+    /// Every step passed (a warning about expiry still counts): the result may be committed.
+    pub fn is_active(&self) -> bool {
+        self.lifecycle().is_active()
+    }
+
+    /// ok / warning (expires soon) / critical / unknown.
+    pub fn status(&self) -> CheckStatus {
+        let base = self.lifecycle().status();
+        if base == CheckStatus::Ok && self.expiry_warning() {
+            CheckStatus::Warning
+        } else {
+            base
+        }
+    }
+
+    pub fn reason(&self) -> &'static str {
+        if self.status() == CheckStatus::Warning {
+            "expires_soon"
+        } else {
+            self.lifecycle().reason()
+        }
+    }
+
+    fn expiry_warning(&self) -> bool {
+        self.steps
+            .iter()
+            .any(|s| s.name == StepName::Expiry && s.result == StepResult::Warning)
+    }
+
+    fn step(&mut self, name: StepName, result: StepResult, message: impl Into<String>) {
+        self.steps.push(Step {
+            name,
+            result,
+            message: message.into(),
+        });
+    }
+
+    /// Record the first failure as the lifecycle state; later ones only add steps.
+    fn fail(&mut self, state: Lifecycle) {
+        if self.lifecycle.is_none() {
+            self.lifecycle = Some(state);
+        }
+    }
+
+    fn skip_rest(&mut self, from: &[StepName]) {
+        for name in from {
+            self.step(*name, StepResult::Skipped, "not reached");
+        }
+    }
+}
+
+/// Map a failed call to the state it means. `context` names what was being done.
+fn state_for(err: &ApiError) -> Lifecycle {
+    match err {
+        ApiError::KeyRejected => Lifecycle::KeyRejected,
+        ApiError::Forbidden {
+            error_type,
+            message,
+        } => Lifecycle::AccessDenied {
+            detail: message
+                .clone()
+                .or_else(|| error_type.clone())
+                .unwrap_or_else(|| "403 Forbidden".into()),
+        },
+        ApiError::RateLimited { retry_after } => Lifecycle::Degraded(Degradation::RateLimited {
+            retry_after: *retry_after,
+        }),
+        ApiError::Server { status } => Lifecycle::Degraded(Degradation::ServerError { status: *status }),
+        ApiError::Network { detail, .. } => Lifecycle::Degraded(Degradation::Unreachable {
+            detail: detail.clone(),
+        }),
+        ApiError::NotFound { .. } | ApiError::Client { .. } | ApiError::Unexpected { .. } => {
+            Lifecycle::Degraded(Degradation::UnexpectedResponse {
+                detail: err.to_string(),
+            })
+        }
+    }
+}
+
+/// Run the whole procedure. Never panics, never commits anything: the caller commits only
+/// when `report.is_active()`.
+pub async fn activate<A: PleoApi>(api: &A, input: &ActivationInput) -> ActivationReport {
+    let mut r = ActivationReport::default();
+    use StepName::*;
+
+    // 1. Authenticate and learn the granted scopes.
+    let intro = match api.introspect().await {
+        Ok(i) => i,
+        Err(e) => {
+            let state = state_for(&e);
+            if matches!(state, Lifecycle::Degraded(_)) && !matches!(e, ApiError::Unexpected { .. } | ApiError::NotFound { .. } | ApiError::Client { .. }) {
+                r.step(ReachPleo, StepResult::Failed, e.to_string());
+                r.skip_rest(&[Authenticate, Installation, Company, Scopes, Expiry]);
+            } else {
+                r.step(ReachPleo, StepResult::Passed, "Pleo answered");
+                let msg = match e {
+                    ApiError::KeyRejected => "Pleo rejected the key (401): it may have expired, been revoked or deleted, or was created in the other environment (a staging key does not work in production and vice versa)".to_string(),
+                    other => other.to_string(),
+                };
+                r.step(Authenticate, StepResult::Failed, msg);
+                r.skip_rest(&[Installation, Company, Scopes, Expiry]);
+            }
+            r.fail(state);
+            return r;
+        }
+    };
+    r.step(ReachPleo, StepResult::Passed, "Pleo answered");
+    r.granted_scopes = intro.scopes();
+    let key_subject = intro.subject_urn.as_deref().and_then(|u| Subject::parse(u).ok());
+    let auth_msg = match &key_subject {
+        Some(s) => format!("authenticated ({} key for {s})", intro.auth_method),
+        None => format!("authenticated ({} key)", intro.auth_method),
+    };
+    r.step(Authenticate, StepResult::Passed, auth_msg);
+
+    // 2. Which company: the key's own, or the one chosen from an organisation-level key.
+    let company_param: Option<String>;
+    let mut org_companies: Option<Vec<PleoCompany>> = None;
+    match &key_subject {
+        Some(Subject::Organization(org)) => {
+            r.organization_id = Some(org.clone());
+            let listed = api.list_companies(org).await;
+            match (&input.company_choice, listed) {
+                (_, Err(e)) if e.is_transient() => {
+                    r.step(Installation, StepResult::Skipped, "not reached");
+                    r.step(Company, StepResult::Failed, format!("could not list the organisation's companies: {e}"));
+                    r.skip_rest(&[Scopes, Expiry]);
+                    r.fail(state_for(&e));
+                    return r;
+                }
+                (None, listed) => {
+                    let companies = listed.unwrap_or_default();
+                    let names: Vec<String> =
+                        companies.iter().map(|c| format!("{} ({})", c.name, c.id)).collect();
+                    let detail = if names.is_empty() {
+                        format!("This key is for organisation {org}: choose one of its companies with --company <id>.")
+                    } else {
+                        format!(
+                            "This key is for organisation {org}: choose one of its companies with --company <id>: {}.",
+                            names.join(", ")
+                        )
+                    };
+                    r.step(Installation, StepResult::Skipped, "waiting for a company choice");
+                    r.step(Company, StepResult::Failed, detail.clone());
+                    r.skip_rest(&[Scopes, Expiry]);
+                    r.fail(Lifecycle::CompanyRequired {
+                        organization_id: org.clone(),
+                        companies: companies.into_iter().map(|c| (c.id, c.name)).collect(),
+                        detail,
+                    });
+                    return r;
+                }
+                (Some(choice), Ok(companies)) => {
+                    let choice = choice.to_ascii_lowercase();
+                    if !companies.iter().any(|c| c.id.eq_ignore_ascii_case(&choice)) {
+                        let detail = format!(
+                            "Company {choice} is not part of organisation {org}; choose one of: {}.",
+                            companies.iter().map(|c| format!("{} ({})", c.name, c.id)).collect::<Vec<_>>().join(", ")
+                        );
+                        r.step(Installation, StepResult::Skipped, "not reached");
+                        r.step(Company, StepResult::Failed, detail.clone());
+                        r.skip_rest(&[Scopes, Expiry]);
+                        r.fail(Lifecycle::CompanyRequired {
+                            organization_id: org.clone(),
+                            companies: companies.into_iter().map(|c| (c.id, c.name)).collect(),
+                            detail,
+                        });
+                        return r;
+                    }
+                    org_companies = Some(companies);
+                    company_param = Some(choice);
+                }
+                // Without companies:read the list is refused; Pleo itself then checks the
+                // company_id on the installation call, and the resource must match below.
+                (Some(choice), Err(_)) => company_param = Some(choice.to_ascii_lowercase()),
+            }
+        }
+        Some(Subject::Company(id)) => {
+            if let Some(choice) = &input.company_choice
+                && !choice.eq_ignore_ascii_case(id)
+            {
+                r.step(Installation, StepResult::Skipped, "not reached");
+                r.step(
+                    Company,
+                    StepResult::Failed,
+                    format!("--company {choice} was given, but this key belongs to company {id} only"),
+                );
+                r.skip_rest(&[Scopes, Expiry]);
+                r.fail(Lifecycle::CompanyMismatch {
+                    expected: choice.clone(),
+                    got: id.clone(),
+                });
+                return r;
+            }
+            company_param = Some(id.clone());
+        }
+        None => company_param = input.bound_company.clone(),
+    }
+
+    // 3. The installation: found, created, or activated.
+    let installation = match installation_step(api, input.mode, company_param.as_deref(), &mut r).await {
+        Some(i) => i,
+        None => {
+            r.skip_rest(&[Company, Scopes, Expiry]);
+            return r;
+        }
+    };
+
+    // 4. The company, from the installation's resource, cross-checked with the key's subject.
+    let company_id = match Subject::parse(&installation.resource) {
+        Ok(Subject::Company(id)) => Some(id),
+        Ok(Subject::Organization(_)) => company_param.clone(),
+        Err(e) => {
+            r.step(Company, StepResult::Failed, e.to_string());
+            r.fail(Lifecycle::Degraded(Degradation::UnexpectedResponse {
+                detail: format!("the installation's resource is not a company URN ({e})"),
+            }));
+            None
+        }
+    };
+    r.installation = Some(installation);
+    if let Some(company_id) = company_id {
+        company_step(api, input, &mut r, &company_id, key_subject.as_ref(), org_companies.as_deref()).await;
+    }
+
+    // 5. Scopes.
+    r.missing_scopes = scopes::missing(&input.required_scopes, &r.granted_scopes);
+    if r.missing_scopes.is_empty() {
+        r.step(
+            Scopes,
+            StepResult::Passed,
+            format!("all {} required scopes granted", input.required_scopes.len()),
+        );
+    } else {
+        r.step(
+            Scopes,
+            StepResult::Failed,
+            format!(
+                "missing {}: create a key in Pleo with these permissions, then replace the key",
+                r.missing_scopes.join(", ")
+            ),
+        );
+        r.fail(Lifecycle::MissingScopes {
+            missing: r.missing_scopes.clone(),
+        });
+    }
+
+    // 6. Expiry, as recorded by the operator (Pleo's API does not tell it).
+    expiry_step(input, &mut r);
+
+    if r.lifecycle.is_none() {
+        r.lifecycle = Some(Lifecycle::Active {
+            company_id: r.company_id.clone().unwrap_or_default(),
+            company_name: r.company_name.clone(),
+        });
+    }
+    r
+}
+
+async fn installation_step<A: PleoApi>(
+    api: &A,
+    mode: Mode,
+    company: Option<&str>,
+    r: &mut ActivationReport,
+) -> Option<PleoInstallation> {
+    use StepName::Installation as Step;
+    let mut created = false;
+    let mut found = match api.get_installation(company).await {
+        Ok(i) => i,
+        Err(ApiError::NotFound { .. }) if mode == Mode::Revalidate => {
+            r.step(Step, StepResult::Failed, "the installation no longer exists in Pleo");
+            r.fail(Lifecycle::InstallationInactive {
+                status: "MISSING".into(),
+                error_code: None,
+            });
+            return None;
+        }
+        // INFERRED: Pleo may answer a key with no installation yet by 404 or another 4xx.
+        Err(ApiError::NotFound { .. } | ApiError::Client { .. }) => {
+            match api.create_installation(company).await {
+                Ok(i) => {
+                    created = true;
+                    i
+                }
+                // 409: created meanwhile (another process); read it.
+                Err(ApiError::Client { status: 409, .. }) => match api.get_installation(company).await {
+                    Ok(i) => i,
+                    Err(e) => return installation_failed(r, e),
+                },
+                Err(e) => return installation_failed(r, e),
+            }
+        }
+        Err(e) => return installation_failed(r, e),
+    };
+    if found.status != InstallationStatus::Activated && mode == Mode::Activate {
+        match api.activate_installation(company).await {
+            Ok(i) => found = i,
+            Err(e) => return installation_failed(r, e),
+        }
+    }
+    if found.status != InstallationStatus::Activated {
+        let code = found.error_code.as_ref().map(|c| c.as_str().to_string());
+        let why = match &found.error_code {
+            Some(c) => format!("installation {} is {} ({}): {}", found.id, found.status, c.as_str(), c.explain()),
+            None => format!("installation {} is {}, not ACTIVATED", found.id, found.status),
+        };
+        r.step(Step, StepResult::Failed, why);
+        r.fail(Lifecycle::InstallationInactive {
+            status: found.status.to_string(),
+            error_code: code,
+        });
+        r.installation = Some(found.clone());
+        // The company is still worth reporting.
+        return Some(found);
+    }
+    let verb = if created { "created" } else { "found" };
+    r.step(Step, StepResult::Passed, format!("installation {} {verb}, ACTIVATED", found.id));
+    Some(found)
+}
+
+fn installation_failed(r: &mut ActivationReport, e: ApiError) -> Option<PleoInstallation> {
+    r.step(StepName::Installation, StepResult::Failed, e.to_string());
+    r.fail(state_for(&e));
+    None
+}
+
+async fn company_step<A: PleoApi>(
+    api: &A,
+    input: &ActivationInput,
+    r: &mut ActivationReport,
+    company_id: &str,
+    key_subject: Option<&Subject>,
+    org_companies: Option<&[PleoCompany]>,
+) {
+    use StepName::Company as Step;
+    r.company_id = Some(company_id.to_string());
+    if let Some(Subject::Company(key_company)) = key_subject
+        && key_company != company_id
+    {
+        r.step(
+            Step,
+            StepResult::Failed,
+            format!(
+                "Pleo disagrees with itself: the key is for company {key_company} but its installation is for {company_id}"
+            ),
+        );
+        r.fail(Lifecycle::CompanyMismatch {
+            expected: key_company.clone(),
+            got: company_id.to_string(),
+        });
+        return;
+    }
+    // The name is a courtesy: its failure never blocks activation.
+    let mut name_note = String::new();
+    if let Some(c) = org_companies.and_then(|cs| cs.iter().find(|c| c.id.eq_ignore_ascii_case(company_id))) {
+        r.company_name = Some(c.name.clone());
+    } else {
+        match api.get_company(company_id).await {
+            Ok(c) => r.company_name = Some(c.name),
+            Err(ApiError::Forbidden { .. }) => {
+                name_note = " (name not shown: the key lacks companies:read)".into()
+            }
+            Err(e) => name_note = format!(" (name not read: {e})"),
+        }
+    }
+    let shown = match &r.company_name {
+        Some(n) => format!("{company_id} ({n})"),
+        None => company_id.to_string(),
+    };
+    match &input.bound_company {
+        Some(bound) if !bound.eq_ignore_ascii_case(company_id) => {
+            if input.confirm_company_change {
+                r.company_changed_from = Some(bound.clone());
+                r.step(
+                    Step,
+                    StepResult::Warning,
+                    format!("switching from company {bound} to {shown}, as confirmed{name_note}"),
+                );
+            } else {
+                r.step(
+                    Step,
+                    StepResult::Failed,
+                    format!(
+                        "the key belongs to company {shown}, not the connected company {bound}; nothing was changed. To switch, repeat with --confirm-company-change"
+                    ),
+                );
+                r.fail(Lifecycle::CompanyMismatch {
+                    expected: bound.clone(),
+                    got: company_id.to_string(),
+                });
+            }
+        }
+        _ => r.step(
+            Step,
+            StepResult::Passed,
+            format!("Connected to Company ID: {shown}{name_note}"),
+        ),
+    }
+}
+
+fn expiry_step(input: &ActivationInput, r: &mut ActivationReport) {
+    use StepName::Expiry as Step;
+    let Some(expires) = input.expires_on else {
+        r.step(
+            Step,
+            StepResult::Skipped,
+            "no expiry date recorded: add it with set-key --expires YYYY-MM-DD to be warned 14 days ahead",
+        );
+        return;
+    };
+    let days = match input.today.until(expires) {
+        Ok(span) => span.get_days(),
+        Err(_) => {
+            r.step(Step, StepResult::Skipped, "could not compute the days left");
+            return;
+        }
+    };
+    r.expires_in_days = Some(days);
+    if days < 0 {
+        r.step(
+            Step,
+            StepResult::Warning,
+            format!(
+                "the recorded expiry date {expires} has passed, yet Pleo still accepts the key: check the date in Pleo and record it again"
+            ),
+        );
+    } else if days <= EXPIRY_WARNING_DAYS {
+        r.step(
+            Step,
+            StepResult::Warning,
+            format!(
+                "the key expires on {expires}, in {days} day{}: create a replacement key in Pleo and run pleo-keys set-key",
+                if days == 1 { "" } else { "s" }
+            ),
+        );
+    } else {
+        r.step(Step, StepResult::Passed, format!("expires on {expires}, in {days} days"));
+    }
+}

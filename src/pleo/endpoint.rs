@@ -1,0 +1,160 @@
+//! Which Pleo to talk to: production, staging, or an explicit base URL.
+
+use reqwest::Url;
+use std::fmt;
+use std::net::IpAddr;
+
+pub const PRODUCTION_URL: &str = "https://external.pleo.io";
+pub const STAGING_URL: &str = "https://external.staging.pleo.io";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Environment {
+    Production,
+    Staging,
+}
+
+impl Environment {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Environment::Production => "production",
+            Environment::Staging => "staging",
+        }
+    }
+}
+
+impl fmt::Display for Environment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The API base URL and the name shown for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// "production", "staging", "sandbox" or "custom".
+    pub environment: String,
+    pub base_url: Url,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EndpointError {
+    #[error("--base-url {0:?} is not a valid URL: give one like https://external.pleo.io")]
+    Invalid(String),
+    #[error(
+        "--base-url {0} uses plain http to a host that is not this machine: the API key would cross the network unencrypted. Use https, or http only to 127.0.0.1, ::1 or localhost"
+    )]
+    PlainHttp(String),
+    #[error("--base-url {0} must use https (or http to this machine)")]
+    Scheme(String),
+    #[error("--base-url {0} must not contain a user name, password, query or fragment")]
+    Extras(String),
+}
+
+impl Endpoint {
+    pub fn for_environment(env: Environment) -> Endpoint {
+        let url = match env {
+            Environment::Production => PRODUCTION_URL,
+            Environment::Staging => STAGING_URL,
+        };
+        Endpoint {
+            environment: env.as_str().to_string(),
+            // Both constants are valid URLs; parse cannot fail on them.
+            base_url: Url::parse(url).unwrap_or_else(|_| unreachable!("constant URL")),
+        }
+    }
+
+    /// An explicit base URL, checked so that a key can never go out over plain http.
+    pub fn custom(raw: &str, environment: &str) -> Result<Endpoint, EndpointError> {
+        let url = Url::parse(raw.trim()).map_err(|_| EndpointError::Invalid(raw.to_string()))?;
+        if !url.username().is_empty()
+            || url.password().is_some()
+            || url.query().is_some()
+            || url.fragment().is_some()
+        {
+            return Err(EndpointError::Extras(raw.to_string()));
+        }
+        match url.scheme() {
+            "https" => {}
+            "http" if is_loopback(&url) => {}
+            "http" => return Err(EndpointError::PlainHttp(raw.to_string())),
+            _ => return Err(EndpointError::Scheme(raw.to_string())),
+        }
+        if url.host().is_none() {
+            return Err(EndpointError::Invalid(raw.to_string()));
+        }
+        Ok(Endpoint {
+            environment: environment.to_string(),
+            base_url: url,
+        })
+    }
+
+    /// `base` + `path` (path starts with `/`), keeping any path prefix of the base URL.
+    pub fn url(&self, path_and_query: &str) -> String {
+        let base = self.base_url.as_str().trim_end_matches('/');
+        format!("{base}{path_and_query}")
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environments_have_pleos_urls() {
+        assert_eq!(
+            Endpoint::for_environment(Environment::Production).url("/v1/introspect"),
+            "https://external.pleo.io/v1/introspect"
+        );
+        assert_eq!(
+            Endpoint::for_environment(Environment::Staging).url("/v1/introspect"),
+            "https://external.staging.pleo.io/v1/introspect"
+        );
+    }
+
+    #[test]
+    fn plain_http_only_to_loopback() {
+        for ok in [
+            "http://127.0.0.1:8080",
+            "http://127.1.2.3",
+            "http://[::1]:9000/",
+            "http://localhost:1",
+            "https://pleo.example.com/prefix",
+        ] {
+            assert!(Endpoint::custom(ok, "custom").is_ok(), "{ok}");
+        }
+        let err = Endpoint::custom("http://10.0.0.5", "custom").unwrap_err();
+        assert!(matches!(err, EndpointError::PlainHttp(_)));
+        assert!(err.to_string().contains("unencrypted"));
+        assert!(matches!(
+            Endpoint::custom("http://localhost.evil.com", "custom"),
+            Err(EndpointError::PlainHttp(_))
+        ));
+        assert!(matches!(
+            Endpoint::custom("ftp://127.0.0.1", "custom"),
+            Err(EndpointError::Scheme(_))
+        ));
+        assert!(matches!(
+            Endpoint::custom("not a url", "custom"),
+            Err(EndpointError::Invalid(_))
+        ));
+        assert!(matches!(
+            Endpoint::custom("https://user:pw@pleo.example.com", "custom"),
+            Err(EndpointError::Extras(_))
+        ));
+    }
+
+    #[test]
+    fn base_path_prefix_is_kept() {
+        let e = Endpoint::custom("http://127.0.0.1:1/pleo/", "custom").unwrap();
+        assert_eq!(e.url("/v1/introspect"), "http://127.0.0.1:1/pleo/v1/introspect");
+    }
+}

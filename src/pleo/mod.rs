@@ -1,0 +1,17 @@
+//! The Pleo External API client: endpoints, auth header, typed responses, error classification,
+//! retries and call recording. Nothing here knows about terminals or files.
+
+pub mod calls;
+pub mod client;
+pub mod endpoint;
+pub mod error;
+pub mod retry_after;
+pub mod types;
+pub mod urn;
+
+pub use calls::{CallLog, CallOutcome, CallRecord};
+pub use client::{ClientSettings, PleoApi, PleoClient};
+pub use endpoint::{Endpoint, EndpointError, Environment};
+pub use error::{ApiError, NetworkKind};
+pub use types::{Company, Installation, InstallationErrorCode, InstallationStatus, Introspection};
+pub use urn::Subject;
