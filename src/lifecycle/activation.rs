@@ -533,3 +533,349 @@ fn expiry_step(input: &ActivationInput, r: &mut ActivationReport) {
         r.step(Step, StepResult::Passed, format!("expires on {expires}, in {days} days"));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pleo::{Introspection, NetworkKind};
+    use std::sync::Mutex;
+    use std::time::Duration;
+
+    const ACME: &str = "11111111-1111-4111-8111-111111111111";
+    const COBALT: &str = "33333333-3333-4333-8333-333333333333";
+    const ORG: &str = "99999999-9999-4999-8999-999999999999";
+
+    /// A Pleo whose answers are set per test; it records the calls made.
+    struct Scripted {
+        introspect: Result<Introspection, ApiError>,
+        installation: Mutex<Result<PleoInstallation, ApiError>>,
+        activate_result: Option<Result<PleoInstallation, ApiError>>,
+        company: Result<PleoCompany, ApiError>,
+        companies: Result<Vec<PleoCompany>, ApiError>,
+        calls: Mutex<Vec<String>>,
+    }
+
+    fn intro(subject: &str, scope: &str) -> Introspection {
+        Introspection {
+            auth_method: "API_KEY".into(),
+            client_id: "c".into(),
+            scope: scope.into(),
+            application_name: None,
+            subject_urn: Some(subject.into()),
+        }
+    }
+
+    fn inst(resource: &str, status: &str, code: Option<&str>) -> PleoInstallation {
+        PleoInstallation {
+            id: "inst-1".into(),
+            application_id: "app".into(),
+            resource: resource.into(),
+            status: status.to_string().into(),
+            error_code: code.map(|c| c.to_string().into()),
+            metadata: Default::default(),
+            created_at: "2026-01-01T00:00:00Z".into(),
+            updated_at: "2026-01-01T00:00:00Z".into(),
+        }
+    }
+
+    fn company(id: &str, name: &str) -> PleoCompany {
+        PleoCompany {
+            id: id.into(),
+            name: name.into(),
+            organization_id: Some(ORG.into()),
+            registration_number: None,
+        }
+    }
+
+    const FULL: &str = "export-jobs:read export-jobs:write export-items:read companies:read";
+
+    fn healthy() -> Scripted {
+        Scripted {
+            introspect: Ok(intro(&format!("urn:pleo:company:{ACME}"), FULL)),
+            installation: Mutex::new(Err(ApiError::NotFound {
+                error_type: Some("INSTALLATION_NOT_FOUND".into()),
+                message: None,
+            })),
+            activate_result: None,
+            company: Ok(company(ACME, "Acme")),
+            companies: Ok(vec![company(ACME, "Acme"), company("22222222-2222-4222-8222-222222222222", "Borealis")]),
+            calls: Mutex::new(vec![]),
+        }
+    }
+
+    impl Scripted {
+        fn log(&self, s: String) {
+            self.calls.lock().unwrap().push(s);
+        }
+        fn calls(&self) -> Vec<String> {
+            self.calls.lock().unwrap().clone()
+        }
+    }
+
+    impl PleoApi for Scripted {
+        async fn introspect(&self) -> Result<Introspection, ApiError> {
+            self.log("introspect".into());
+            self.introspect.clone()
+        }
+        async fn get_installation(&self, c: Option<&str>) -> Result<PleoInstallation, ApiError> {
+            self.log(format!("get_installation {c:?}"));
+            self.installation.lock().unwrap().clone()
+        }
+        async fn create_installation(&self, c: Option<&str>) -> Result<PleoInstallation, ApiError> {
+            self.log(format!("create_installation {c:?}"));
+            let resource = format!("urn:pleo:company:{}", c.unwrap_or(ACME));
+            let i = inst(&resource, "ACTIVATED", None);
+            *self.installation.lock().unwrap() = Ok(i.clone());
+            Ok(i)
+        }
+        async fn activate_installation(&self, c: Option<&str>) -> Result<PleoInstallation, ApiError> {
+            self.log(format!("activate_installation {c:?}"));
+            if let Some(r) = &self.activate_result {
+                return r.clone();
+            }
+            let mut cur = self.installation.lock().unwrap();
+            if let Ok(i) = cur.as_mut() {
+                i.status = InstallationStatus::Activated;
+                i.error_code = None;
+            }
+            cur.clone()
+        }
+        async fn get_company(&self, id: &str) -> Result<PleoCompany, ApiError> {
+            self.log(format!("get_company {id}"));
+            self.company.clone()
+        }
+        async fn list_companies(&self, org: &str) -> Result<Vec<PleoCompany>, ApiError> {
+            self.log(format!("list_companies {org}"));
+            self.companies.clone()
+        }
+    }
+
+    fn input(mode: Mode) -> ActivationInput {
+        ActivationInput {
+            mode,
+            required_scopes: scopes::DEFAULT_REQUIRED_SCOPES.iter().map(|s| s.to_string()).collect(),
+            company_choice: None,
+            bound_company: None,
+            confirm_company_change: false,
+            expires_on: None,
+            today: jiff::civil::date(2026, 11, 28),
+        }
+    }
+
+    fn results(r: &ActivationReport) -> Vec<(StepName, StepResult)> {
+        r.steps.iter().map(|s| (s.name, s.result)).collect()
+    }
+
+    #[tokio::test]
+    async fn first_activation_creates_the_installation_and_is_active() {
+        let api = healthy();
+        let r = activate(&api, &input(Mode::Activate)).await;
+        assert_eq!(
+            r.lifecycle(),
+            Lifecycle::Active {
+                company_id: ACME.into(),
+                company_name: Some("Acme".into())
+            }
+        );
+        assert_eq!(r.status(), CheckStatus::Ok);
+        assert_eq!(
+            api.calls(),
+            [
+                "introspect".to_string(),
+                format!("get_installation Some(\"{ACME}\")"),
+                format!("create_installation Some(\"{ACME}\")"),
+                format!("get_company {ACME}"),
+            ]
+        );
+        use StepName::*;
+        assert_eq!(
+            results(&r),
+            [
+                (ReachPleo, StepResult::Passed),
+                (Authenticate, StepResult::Passed),
+                (Installation, StepResult::Passed),
+                (Company, StepResult::Passed),
+                (Scopes, StepResult::Passed),
+                (Expiry, StepResult::Skipped),
+            ]
+        );
+        assert!(r.steps[3].message.contains(&format!("Connected to Company ID: {ACME} (Acme)")));
+    }
+
+    #[tokio::test]
+    async fn inactive_installation_is_put_to_activated_on_activation_only() {
+        let api = healthy();
+        *api.installation.lock().unwrap() = Ok(inst(&format!("urn:pleo:company:{ACME}"), "INACTIVE", None));
+        let r = activate(&api, &input(Mode::Revalidate)).await;
+        assert_eq!(r.lifecycle().reason(), "installation_inactive");
+        assert!(!api.calls().iter().any(|c| c.starts_with("activate_installation")), "revalidation never writes");
+
+        let r = activate(&api, &input(Mode::Activate)).await;
+        assert!(r.is_active(), "{:?}", r.steps);
+        assert!(api.calls().iter().any(|c| c.starts_with("activate_installation")));
+    }
+
+    #[tokio::test]
+    async fn installation_stuck_in_error_is_not_active_and_says_why() {
+        let mut api = healthy();
+        let stuck = inst(&format!("urn:pleo:company:{ACME}"), "ERROR", Some("NOT_ENTITLED"));
+        *api.installation.lock().unwrap() = Ok(stuck.clone());
+        api.activate_result = Some(Ok(stuck));
+        let r = activate(&api, &input(Mode::Activate)).await;
+        assert_eq!(
+            r.lifecycle(),
+            Lifecycle::InstallationInactive {
+                status: "ERROR".into(),
+                error_code: Some("NOT_ENTITLED".into())
+            }
+        );
+        assert_eq!(r.status(), CheckStatus::Critical);
+        let msg = &r.steps.iter().find(|s| s.name == StepName::Installation).unwrap().message;
+        assert!(msg.contains("not entitled"), "{msg}");
+    }
+
+    #[tokio::test]
+    async fn rejected_key_stops_at_authenticate() {
+        let mut api = healthy();
+        api.introspect = Err(ApiError::KeyRejected);
+        let r = activate(&api, &input(Mode::Activate)).await;
+        assert_eq!(r.lifecycle(), Lifecycle::KeyRejected);
+        assert_eq!(api.calls(), ["introspect"]);
+        use StepName::*;
+        assert_eq!(
+            results(&r)[..3],
+            [
+                (ReachPleo, StepResult::Passed),
+                (Authenticate, StepResult::Failed),
+                (Installation, StepResult::Skipped)
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn transient_faults_degrade_and_say_pleo_was_not_reached() {
+        for (err, reason) in [
+            (ApiError::Server { status: 503 }, "server_error"),
+            (ApiError::RateLimited { retry_after: Some(Duration::from_secs(30)) }, "rate_limited"),
+            (
+                ApiError::Network { kind: NetworkKind::Connect, detail: "refused".into() },
+                "unreachable",
+            ),
+        ] {
+            let mut api = healthy();
+            api.introspect = Err(err);
+            let r = activate(&api, &input(Mode::Revalidate)).await;
+            assert_eq!(r.reason(), reason);
+            assert_eq!(r.status(), CheckStatus::Unknown);
+            assert_eq!(r.steps[0].result, StepResult::Failed);
+        }
+    }
+
+    #[tokio::test]
+    async fn missing_scopes_are_listed() {
+        let mut api = healthy();
+        api.introspect = Ok(intro(&format!("urn:pleo:company:{ACME}"), "export-jobs:read export-items:read"));
+        let r = activate(&api, &input(Mode::Activate)).await;
+        assert_eq!(
+            r.lifecycle(),
+            Lifecycle::MissingScopes {
+                missing: vec!["export-jobs:write".into()]
+            }
+        );
+        assert_eq!(r.missing_scopes, ["export-jobs:write"]);
+    }
+
+    #[tokio::test]
+    async fn other_company_needs_confirmation() {
+        let mut api = healthy();
+        api.introspect = Ok(intro(&format!("urn:pleo:company:{COBALT}"), FULL));
+        api.company = Ok(company(COBALT, "Cobalt"));
+        let mut inp = input(Mode::Activate);
+        inp.bound_company = Some(ACME.into());
+        let r = activate(&api, &inp).await;
+        assert_eq!(
+            r.lifecycle(),
+            Lifecycle::CompanyMismatch {
+                expected: ACME.into(),
+                got: COBALT.into()
+            }
+        );
+        inp.confirm_company_change = true;
+        let r = activate(&api, &inp).await;
+        assert!(r.is_active());
+        assert_eq!(r.company_changed_from.as_deref(), Some(ACME));
+    }
+
+    #[tokio::test]
+    async fn organisation_key_needs_an_explicit_company_of_that_organisation() {
+        let mut api = healthy();
+        api.introspect = Ok(intro(&format!("urn:pleo:organization:{ORG}"), FULL));
+        let r = activate(&api, &input(Mode::Activate)).await;
+        match r.lifecycle() {
+            Lifecycle::CompanyRequired { companies, detail, .. } => {
+                assert_eq!(companies.len(), 2);
+                assert!(detail.contains("--company"), "{detail}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(!api.calls().iter().any(|c| c.contains("installation")), "nothing installed before a choice");
+
+        let mut inp = input(Mode::Activate);
+        inp.company_choice = Some(COBALT.into());
+        let r = activate(&api, &inp).await;
+        assert_eq!(r.lifecycle().reason(), "company_required", "Cobalt is not in the organisation");
+
+        inp.company_choice = Some(ACME.into());
+        let r = activate(&api, &inp).await;
+        assert!(r.is_active(), "{:?}", r.steps);
+        assert_eq!(r.organization_id.as_deref(), Some(ORG));
+        assert!(api.calls().contains(&format!("get_installation Some(\"{ACME}\")")));
+    }
+
+    #[tokio::test]
+    async fn subject_and_resource_disagreeing_is_a_mismatch() {
+        let api = healthy();
+        *api.installation.lock().unwrap() = Ok(inst(&format!("urn:pleo:company:{COBALT}"), "ACTIVATED", None));
+        let r = activate(&api, &input(Mode::Activate)).await;
+        assert_eq!(r.lifecycle().reason(), "company_mismatch");
+    }
+
+    #[tokio::test]
+    async fn company_name_failure_does_not_block() {
+        let mut api = healthy();
+        api.company = Err(ApiError::Forbidden { error_type: None, message: None });
+        let r = activate(&api, &input(Mode::Activate)).await;
+        assert!(r.is_active());
+        assert_eq!(r.company_name, None);
+        assert!(r.steps[3].message.contains("companies:read"));
+    }
+
+    #[tokio::test]
+    async fn expiry_within_14_days_warns_but_stays_active() {
+        let api = healthy();
+        let mut inp = input(Mode::Activate);
+        inp.expires_on = Some(jiff::civil::date(2026, 12, 5));
+        let r = activate(&api, &inp).await;
+        assert!(r.is_active());
+        assert_eq!(r.status(), CheckStatus::Warning);
+        assert_eq!(r.reason(), "expires_soon");
+        assert_eq!(r.expires_in_days, Some(7));
+        inp.expires_on = Some(jiff::civil::date(2027, 6, 1));
+        let r = activate(&api, &inp).await;
+        assert_eq!(r.status(), CheckStatus::Ok);
+    }
+
+    #[tokio::test]
+    async fn revalidation_of_a_deleted_installation_does_not_recreate_it() {
+        let api = healthy();
+        let r = activate(&api, &input(Mode::Revalidate)).await;
+        assert_eq!(
+            r.lifecycle(),
+            Lifecycle::InstallationInactive {
+                status: "MISSING".into(),
+                error_code: None
+            }
+        );
+        assert!(!api.calls().iter().any(|c| c.starts_with("create")));
+    }
+}
