@@ -3,3 +3,5 @@
 pub mod secret;
 pub mod pleo;
 pub mod lifecycle;
+pub mod report;
+pub mod cli;

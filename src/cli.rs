@@ -1,0 +1,160 @@
+//! Command-line definitions. The key is never an argument: it comes from stdin or a no-echo prompt.
+
+use crate::pleo::Environment;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+const AFTER_HELP: &str = "\
+Exit codes (monitoring-plugin style):
+  0  ok        the key is active
+  1  warning   active, but the key expires within 14 days
+  2  critical  not active: the operator must act (rejected key, missing scopes, inactive
+               installation, company mismatch, no key, ...)
+  3  unknown   could not tell: Pleo unreachable, server error, rate limited, storage or
+               usage error
+
+The key is read from standard input (or a no-echo prompt on a terminal), never from the
+command line. PLEO_API_KEY in the environment supplies a key for one run without storing it.";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "pleo-keys",
+    version,
+    about = "Receive, activate, check and replace a Pleo Standalone API Key",
+    after_help = AFTER_HELP
+)]
+pub struct Cli {
+    /// Keep config, state, audit log and the encrypted key under DIR instead of the XDG folders.
+    #[arg(long, global = true, env = "PLEO_KEYS_HOME", value_name = "DIR")]
+    pub home: Option<PathBuf>,
+
+    /// Which Pleo: production or staging. Keys only work in the environment that created them.
+    #[arg(long = "env", global = true, env = "PLEO_KEYS_ENV", value_enum)]
+    pub environment: Option<Environment>,
+
+    /// Talk to this base URL instead (https, or http to this machine only).
+    #[arg(long, global = true, env = "PLEO_KEYS_BASE_URL", value_name = "URL")]
+    pub base_url: Option<String>,
+
+    /// Where the key is kept: OS keyring, an encrypted file, or auto (keyring when usable).
+    #[arg(long, global = true, env = "PLEO_KEYS_SECRET_STORE", value_name = "auto|keyring|file")]
+    pub secret_store: Option<String>,
+
+    /// A scope the integration needs (repeatable). Default: the export integration's set.
+    #[arg(long = "require-scope", global = true, value_name = "SCOPE")]
+    pub require_scope: Vec<String>,
+
+    /// Run against a built-in fake Pleo with a throw-away home and in-memory key store.
+    #[arg(long, global = true)]
+    pub sandbox: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Enter a new key (stdin or prompt) and activate it; it is stored only if activation passes.
+    SetKey(SetKeyArgs),
+    /// Check the key with Pleo now; updates the state and the audit log.
+    Check(JsonArg),
+    /// Activate the stored key again (after a refused replacement or an inactive installation).
+    Reactivate(ReactivateArgs),
+    /// Show what is stored, without any network call.
+    Status(JsonArg),
+    /// Remove the key and the state (audited).
+    Forget(ForgetArgs),
+    /// Run the built-in fake Pleo in the foreground and print its URL, demo keys and switches.
+    Sandbox(SandboxArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct JsonArg {
+    /// Print one JSON object instead of the human report.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SetKeyArgs {
+    /// The key's expiry date as shown in Pleo; warnings start 14 days before it.
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    pub expires: Option<jiff::civil::Date>,
+    /// For an organisation-level key: the company to bind to.
+    #[arg(long, value_name = "ID", value_parser = parse_company_id)]
+    pub company: Option<String>,
+    /// Accept a key that belongs to a different company than the connected one.
+    #[arg(long)]
+    pub confirm_company_change: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReactivateArgs {
+    #[arg(long, value_name = "ID", value_parser = parse_company_id)]
+    pub company: Option<String>,
+    #[arg(long)]
+    pub confirm_company_change: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ForgetArgs {
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SandboxArgs {
+    /// Port on 127.0.0.1 (default: a free one).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+}
+
+fn parse_date(s: &str) -> Result<jiff::civil::Date, String> {
+    s.trim()
+        .parse::<jiff::civil::Date>()
+        .map_err(|_| format!("{s:?} is not a date: use YYYY-MM-DD, e.g. 2027-03-31"))
+}
+
+fn parse_company_id(s: &str) -> Result<String, String> {
+    crate::pleo::urn::parse_uuid(s).ok_or_else(|| {
+        format!("{s:?} is not a company id: Pleo company ids are UUIDs like 123e4567-e89b-12d3-a456-426614174000")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn rejects_bad_dates_and_company_ids() {
+        assert!(Cli::try_parse_from(["pleo-keys", "set-key", "--expires", "31/12/2026"]).is_err());
+        assert!(Cli::try_parse_from(["pleo-keys", "set-key", "--expires", "2026-02-30"]).is_err());
+        assert!(Cli::try_parse_from(["pleo-keys", "set-key", "--company", "acme"]).is_err());
+        let ok = Cli::try_parse_from([
+            "pleo-keys",
+            "set-key",
+            "--expires",
+            "2027-03-31",
+            "--company",
+            "11111111-1111-4111-8111-111111111111",
+        ]);
+        assert!(ok.is_ok());
+    }
+
+    #[test]
+    fn there_is_no_way_to_pass_the_key_as_an_argument() {
+        assert!(Cli::try_parse_from(["pleo-keys", "set-key", "pls_00_11"]).is_err());
+        assert!(Cli::try_parse_from(["pleo-keys", "set-key", "--key", "pls_00_11"]).is_err());
+    }
+}
