@@ -37,7 +37,12 @@ pub struct Cli {
     pub base_url: Option<String>,
 
     /// Where the key is kept: OS keyring, an encrypted file, or auto (keyring when usable).
-    #[arg(long, global = true, env = "PLEO_KEYS_SECRET_STORE", value_name = "auto|keyring|file")]
+    #[arg(
+        long,
+        global = true,
+        env = "PLEO_KEYS_SECRET_STORE",
+        value_name = "auto|keyring|file"
+    )]
     pub secret_store: Option<String>,
 
     /// A scope the integration needs (repeatable). Default: the export integration's set.

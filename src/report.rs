@@ -99,15 +99,17 @@ impl Report {
 
     pub fn to_json(&self) -> String {
         // Serialising plain data cannot fail; fall back to a minimal object if it somehow does.
-        serde_json::to_string_pretty(self).unwrap_or_else(|_| {
-            format!(r#"{{"status":"unknown","reason":"{}"}}"#, self.reason)
-        })
+        serde_json::to_string_pretty(self)
+            .unwrap_or_else(|_| format!(r#"{{"status":"unknown","reason":"{}"}}"#, self.reason))
     }
 
     /// The human report: a header, one line per step, the verdict and the next action.
     pub fn to_human(&self, title: &str) -> String {
         let mut out = String::new();
-        out.push_str(&format!("{title} · {} · {}\n", self.environment, self.base_url));
+        out.push_str(&format!(
+            "{title} · {} · {}\n",
+            self.environment, self.base_url
+        ));
         if !self.steps.is_empty() {
             out.push('\n');
             for s in &self.steps {
@@ -117,7 +119,11 @@ impl Report {
                     StepResult::Warning => ("▲", "warn"),
                     StepResult::Skipped => ("·", "skip"),
                 };
-                out.push_str(&format!("  {glyph} {word}  {:<13} {}\n", s.name.label(), s.message));
+                out.push_str(&format!(
+                    "  {glyph} {word}  {:<13} {}\n",
+                    s.name.label(),
+                    s.message
+                ));
             }
         }
         out.push('\n');

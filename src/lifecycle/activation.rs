@@ -4,8 +4,8 @@
 use super::scopes;
 use super::state::{CheckStatus, Degradation, Lifecycle};
 use crate::pleo::{
-    ApiError, Company as PleoCompany, Installation as PleoInstallation, InstallationStatus, PleoApi,
-    Subject,
+    ApiError, Company as PleoCompany, Installation as PleoInstallation, InstallationStatus,
+    PleoApi, Subject,
 };
 use jiff::civil::Date;
 
@@ -161,7 +161,9 @@ fn state_for(err: &ApiError) -> Lifecycle {
         ApiError::RateLimited { retry_after } => Lifecycle::Degraded(Degradation::RateLimited {
             retry_after: *retry_after,
         }),
-        ApiError::Server { status } => Lifecycle::Degraded(Degradation::ServerError { status: *status }),
+        ApiError::Server { status } => {
+            Lifecycle::Degraded(Degradation::ServerError { status: *status })
+        }
         ApiError::Network { detail, .. } => Lifecycle::Degraded(Degradation::Unreachable {
             detail: detail.clone(),
         }),
@@ -184,7 +186,14 @@ pub async fn activate<A: PleoApi>(api: &A, input: &ActivationInput) -> Activatio
         Ok(i) => i,
         Err(e) => {
             let state = state_for(&e);
-            if matches!(state, Lifecycle::Degraded(_)) && !matches!(e, ApiError::Unexpected { .. } | ApiError::NotFound { .. } | ApiError::Client { .. }) {
+            if matches!(state, Lifecycle::Degraded(_))
+                && !matches!(
+                    e,
+                    ApiError::Unexpected { .. }
+                        | ApiError::NotFound { .. }
+                        | ApiError::Client { .. }
+                )
+            {
                 r.step(ReachPleo, StepResult::Failed, e.to_string());
                 r.skip_rest(&[Authenticate, Installation, Company, Scopes, Expiry]);
             } else {
@@ -202,7 +211,10 @@ pub async fn activate<A: PleoApi>(api: &A, input: &ActivationInput) -> Activatio
     };
     r.step(ReachPleo, StepResult::Passed, "Pleo answered");
     r.granted_scopes = intro.scopes();
-    let key_subject = intro.subject_urn.as_deref().and_then(|u| Subject::parse(u).ok());
+    let key_subject = intro
+        .subject_urn
+        .as_deref()
+        .and_then(|u| Subject::parse(u).ok());
     let auth_msg = match &key_subject {
         Some(s) => format!("authenticated ({} key for {s})", intro.auth_method),
         None => format!("authenticated ({} key)", intro.auth_method),
@@ -219,24 +231,36 @@ pub async fn activate<A: PleoApi>(api: &A, input: &ActivationInput) -> Activatio
             match (&input.company_choice, listed) {
                 (_, Err(e)) if e.is_transient() => {
                     r.step(Installation, StepResult::Skipped, "not reached");
-                    r.step(Company, StepResult::Failed, format!("could not list the organisation's companies: {e}"));
+                    r.step(
+                        Company,
+                        StepResult::Failed,
+                        format!("could not list the organisation's companies: {e}"),
+                    );
                     r.skip_rest(&[Scopes, Expiry]);
                     r.fail(state_for(&e));
                     return r;
                 }
                 (None, listed) => {
                     let companies = listed.unwrap_or_default();
-                    let names: Vec<String> =
-                        companies.iter().map(|c| format!("{} ({})", c.name, c.id)).collect();
+                    let names: Vec<String> = companies
+                        .iter()
+                        .map(|c| format!("{} ({})", c.name, c.id))
+                        .collect();
                     let detail = if names.is_empty() {
-                        format!("This key is for organisation {org}: choose one of its companies with --company <id>.")
+                        format!(
+                            "This key is for organisation {org}: choose one of its companies with --company <id>."
+                        )
                     } else {
                         format!(
                             "This key is for organisation {org}: choose one of its companies with --company <id>: {}.",
                             names.join(", ")
                         )
                     };
-                    r.step(Installation, StepResult::Skipped, "waiting for a company choice");
+                    r.step(
+                        Installation,
+                        StepResult::Skipped,
+                        "waiting for a company choice",
+                    );
                     r.step(Company, StepResult::Failed, detail.clone());
                     r.skip_rest(&[Scopes, Expiry]);
                     r.fail(Lifecycle::CompanyRequired {
@@ -251,7 +275,11 @@ pub async fn activate<A: PleoApi>(api: &A, input: &ActivationInput) -> Activatio
                     if !companies.iter().any(|c| c.id.eq_ignore_ascii_case(&choice)) {
                         let detail = format!(
                             "Company {choice} is not part of organisation {org}; choose one of: {}.",
-                            companies.iter().map(|c| format!("{} ({})", c.name, c.id)).collect::<Vec<_>>().join(", ")
+                            companies
+                                .iter()
+                                .map(|c| format!("{} ({})", c.name, c.id))
+                                .collect::<Vec<_>>()
+                                .join(", ")
                         );
                         r.step(Installation, StepResult::Skipped, "not reached");
                         r.step(Company, StepResult::Failed, detail.clone());
@@ -279,7 +307,9 @@ pub async fn activate<A: PleoApi>(api: &A, input: &ActivationInput) -> Activatio
                 r.step(
                     Company,
                     StepResult::Failed,
-                    format!("--company {choice} was given, but this key belongs to company {id} only"),
+                    format!(
+                        "--company {choice} was given, but this key belongs to company {id} only"
+                    ),
                 );
                 r.skip_rest(&[Scopes, Expiry]);
                 r.fail(Lifecycle::CompanyMismatch {
@@ -294,13 +324,14 @@ pub async fn activate<A: PleoApi>(api: &A, input: &ActivationInput) -> Activatio
     }
 
     // 3. The installation: found, created, or activated.
-    let installation = match installation_step(api, input.mode, company_param.as_deref(), &mut r).await {
-        Some(i) => i,
-        None => {
-            r.skip_rest(&[Company, Scopes, Expiry]);
-            return r;
-        }
-    };
+    let installation =
+        match installation_step(api, input.mode, company_param.as_deref(), &mut r).await {
+            Some(i) => i,
+            None => {
+                r.skip_rest(&[Company, Scopes, Expiry]);
+                return r;
+            }
+        };
 
     // 4. The company, from the installation's resource, cross-checked with the key's subject.
     let company_id = match Subject::parse(&installation.resource) {
@@ -316,7 +347,15 @@ pub async fn activate<A: PleoApi>(api: &A, input: &ActivationInput) -> Activatio
     };
     r.installation = Some(installation);
     if let Some(company_id) = company_id {
-        company_step(api, input, &mut r, &company_id, key_subject.as_ref(), org_companies.as_deref()).await;
+        company_step(
+            api,
+            input,
+            &mut r,
+            &company_id,
+            key_subject.as_ref(),
+            org_companies.as_deref(),
+        )
+        .await;
     }
 
     // 5. Scopes.
@@ -325,7 +364,10 @@ pub async fn activate<A: PleoApi>(api: &A, input: &ActivationInput) -> Activatio
         r.step(
             Scopes,
             StepResult::Passed,
-            format!("all {} required scopes granted", input.required_scopes.len()),
+            format!(
+                "all {} required scopes granted",
+                input.required_scopes.len()
+            ),
         );
     } else {
         r.step(
@@ -364,7 +406,11 @@ async fn installation_step<A: PleoApi>(
     let mut found = match api.get_installation(company).await {
         Ok(i) => i,
         Err(ApiError::NotFound { .. }) if mode == Mode::Revalidate => {
-            r.step(Step, StepResult::Failed, "the installation no longer exists in Pleo");
+            r.step(
+                Step,
+                StepResult::Failed,
+                "the installation no longer exists in Pleo",
+            );
             r.fail(Lifecycle::InstallationInactive {
                 status: "MISSING".into(),
                 error_code: None,
@@ -379,10 +425,12 @@ async fn installation_step<A: PleoApi>(
                     i
                 }
                 // 409: created meanwhile (another process); read it.
-                Err(ApiError::Client { status: 409, .. }) => match api.get_installation(company).await {
-                    Ok(i) => i,
-                    Err(e) => return installation_failed(r, e),
-                },
+                Err(ApiError::Client { status: 409, .. }) => {
+                    match api.get_installation(company).await {
+                        Ok(i) => i,
+                        Err(e) => return installation_failed(r, e),
+                    }
+                }
                 Err(e) => return installation_failed(r, e),
             }
         }
@@ -397,8 +445,17 @@ async fn installation_step<A: PleoApi>(
     if found.status != InstallationStatus::Activated {
         let code = found.error_code.as_ref().map(|c| c.as_str().to_string());
         let why = match &found.error_code {
-            Some(c) => format!("installation {} is {} ({}): {}", found.id, found.status, c.as_str(), c.explain()),
-            None => format!("installation {} is {}, not ACTIVATED", found.id, found.status),
+            Some(c) => format!(
+                "installation {} is {} ({}): {}",
+                found.id,
+                found.status,
+                c.as_str(),
+                c.explain()
+            ),
+            None => format!(
+                "installation {} is {}, not ACTIVATED",
+                found.id, found.status
+            ),
         };
         r.step(Step, StepResult::Failed, why);
         r.fail(Lifecycle::InstallationInactive {
@@ -410,7 +467,11 @@ async fn installation_step<A: PleoApi>(
         return Some(found);
     }
     let verb = if created { "created" } else { "found" };
-    r.step(Step, StepResult::Passed, format!("installation {} {verb}, ACTIVATED", found.id));
+    r.step(
+        Step,
+        StepResult::Passed,
+        format!("installation {} {verb}, ACTIVATED", found.id),
+    );
     Some(found)
 }
 
@@ -448,7 +509,9 @@ async fn company_step<A: PleoApi>(
     }
     // The name is a courtesy: its failure never blocks activation.
     let mut name_note = String::new();
-    if let Some(c) = org_companies.and_then(|cs| cs.iter().find(|c| c.id.eq_ignore_ascii_case(company_id))) {
+    if let Some(c) =
+        org_companies.and_then(|cs| cs.iter().find(|c| c.id.eq_ignore_ascii_case(company_id)))
+    {
         r.company_name = Some(c.name.clone());
     } else {
         match api.get_company(company_id).await {
@@ -530,7 +593,11 @@ fn expiry_step(input: &ActivationInput, r: &mut ActivationReport) {
             ),
         );
     } else {
-        r.step(Step, StepResult::Passed, format!("expires on {expires}, in {days} days"));
+        r.step(
+            Step,
+            StepResult::Passed,
+            format!("expires on {expires}, in {days} days"),
+        );
     }
 }
 
@@ -598,7 +665,10 @@ mod tests {
             })),
             activate_result: None,
             company: Ok(company(ACME, "Acme")),
-            companies: Ok(vec![company(ACME, "Acme"), company("22222222-2222-4222-8222-222222222222", "Borealis")]),
+            companies: Ok(vec![
+                company(ACME, "Acme"),
+                company("22222222-2222-4222-8222-222222222222", "Borealis"),
+            ]),
             calls: Mutex::new(vec![]),
         }
     }
@@ -628,7 +698,10 @@ mod tests {
             *self.installation.lock().unwrap() = Ok(i.clone());
             Ok(i)
         }
-        async fn activate_installation(&self, c: Option<&str>) -> Result<PleoInstallation, ApiError> {
+        async fn activate_installation(
+            &self,
+            c: Option<&str>,
+        ) -> Result<PleoInstallation, ApiError> {
             self.log(format!("activate_installation {c:?}"));
             if let Some(r) = &self.activate_result {
                 return r.clone();
@@ -653,7 +726,10 @@ mod tests {
     fn input(mode: Mode) -> ActivationInput {
         ActivationInput {
             mode,
-            required_scopes: scopes::DEFAULT_REQUIRED_SCOPES.iter().map(|s| s.to_string()).collect(),
+            required_scopes: scopes::DEFAULT_REQUIRED_SCOPES
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
             company_choice: None,
             bound_company: None,
             confirm_company_change: false,
@@ -699,26 +775,44 @@ mod tests {
                 (Expiry, StepResult::Skipped),
             ]
         );
-        assert!(r.steps[3].message.contains(&format!("Connected to Company ID: {ACME} (Acme)")));
+        assert!(
+            r.steps[3]
+                .message
+                .contains(&format!("Connected to Company ID: {ACME} (Acme)"))
+        );
     }
 
     #[tokio::test]
     async fn inactive_installation_is_put_to_activated_on_activation_only() {
         let api = healthy();
-        *api.installation.lock().unwrap() = Ok(inst(&format!("urn:pleo:company:{ACME}"), "INACTIVE", None));
+        *api.installation.lock().unwrap() =
+            Ok(inst(&format!("urn:pleo:company:{ACME}"), "INACTIVE", None));
         let r = activate(&api, &input(Mode::Revalidate)).await;
         assert_eq!(r.lifecycle().reason(), "installation_inactive");
-        assert!(!api.calls().iter().any(|c| c.starts_with("activate_installation")), "revalidation never writes");
+        assert!(
+            !api.calls()
+                .iter()
+                .any(|c| c.starts_with("activate_installation")),
+            "revalidation never writes"
+        );
 
         let r = activate(&api, &input(Mode::Activate)).await;
         assert!(r.is_active(), "{:?}", r.steps);
-        assert!(api.calls().iter().any(|c| c.starts_with("activate_installation")));
+        assert!(
+            api.calls()
+                .iter()
+                .any(|c| c.starts_with("activate_installation"))
+        );
     }
 
     #[tokio::test]
     async fn installation_stuck_in_error_is_not_active_and_says_why() {
         let mut api = healthy();
-        let stuck = inst(&format!("urn:pleo:company:{ACME}"), "ERROR", Some("NOT_ENTITLED"));
+        let stuck = inst(
+            &format!("urn:pleo:company:{ACME}"),
+            "ERROR",
+            Some("NOT_ENTITLED"),
+        );
         *api.installation.lock().unwrap() = Ok(stuck.clone());
         api.activate_result = Some(Ok(stuck));
         let r = activate(&api, &input(Mode::Activate)).await;
@@ -730,7 +824,12 @@ mod tests {
             }
         );
         assert_eq!(r.status(), CheckStatus::Critical);
-        let msg = &r.steps.iter().find(|s| s.name == StepName::Installation).unwrap().message;
+        let msg = &r
+            .steps
+            .iter()
+            .find(|s| s.name == StepName::Installation)
+            .unwrap()
+            .message;
         assert!(msg.contains("not entitled"), "{msg}");
     }
 
@@ -756,9 +855,17 @@ mod tests {
     async fn transient_faults_degrade_and_say_pleo_was_not_reached() {
         for (err, reason) in [
             (ApiError::Server { status: 503 }, "server_error"),
-            (ApiError::RateLimited { retry_after: Some(Duration::from_secs(30)) }, "rate_limited"),
             (
-                ApiError::Network { kind: NetworkKind::Connect, detail: "refused".into() },
+                ApiError::RateLimited {
+                    retry_after: Some(Duration::from_secs(30)),
+                },
+                "rate_limited",
+            ),
+            (
+                ApiError::Network {
+                    kind: NetworkKind::Connect,
+                    detail: "refused".into(),
+                },
                 "unreachable",
             ),
         ] {
@@ -774,7 +881,10 @@ mod tests {
     #[tokio::test]
     async fn missing_scopes_are_listed() {
         let mut api = healthy();
-        api.introspect = Ok(intro(&format!("urn:pleo:company:{ACME}"), "export-jobs:read export-items:read"));
+        api.introspect = Ok(intro(
+            &format!("urn:pleo:company:{ACME}"),
+            "export-jobs:read export-items:read",
+        ));
         let r = activate(&api, &input(Mode::Activate)).await;
         assert_eq!(
             r.lifecycle(),
@@ -812,30 +922,46 @@ mod tests {
         api.introspect = Ok(intro(&format!("urn:pleo:organization:{ORG}"), FULL));
         let r = activate(&api, &input(Mode::Activate)).await;
         match r.lifecycle() {
-            Lifecycle::CompanyRequired { companies, detail, .. } => {
+            Lifecycle::CompanyRequired {
+                companies, detail, ..
+            } => {
                 assert_eq!(companies.len(), 2);
                 assert!(detail.contains("--company"), "{detail}");
             }
             other => panic!("{other:?}"),
         }
-        assert!(!api.calls().iter().any(|c| c.contains("installation")), "nothing installed before a choice");
+        assert!(
+            !api.calls().iter().any(|c| c.contains("installation")),
+            "nothing installed before a choice"
+        );
 
         let mut inp = input(Mode::Activate);
         inp.company_choice = Some(COBALT.into());
         let r = activate(&api, &inp).await;
-        assert_eq!(r.lifecycle().reason(), "company_required", "Cobalt is not in the organisation");
+        assert_eq!(
+            r.lifecycle().reason(),
+            "company_required",
+            "Cobalt is not in the organisation"
+        );
 
         inp.company_choice = Some(ACME.into());
         let r = activate(&api, &inp).await;
         assert!(r.is_active(), "{:?}", r.steps);
         assert_eq!(r.organization_id.as_deref(), Some(ORG));
-        assert!(api.calls().contains(&format!("get_installation Some(\"{ACME}\")")));
+        assert!(
+            api.calls()
+                .contains(&format!("get_installation Some(\"{ACME}\")"))
+        );
     }
 
     #[tokio::test]
     async fn subject_and_resource_disagreeing_is_a_mismatch() {
         let api = healthy();
-        *api.installation.lock().unwrap() = Ok(inst(&format!("urn:pleo:company:{COBALT}"), "ACTIVATED", None));
+        *api.installation.lock().unwrap() = Ok(inst(
+            &format!("urn:pleo:company:{COBALT}"),
+            "ACTIVATED",
+            None,
+        ));
         let r = activate(&api, &input(Mode::Activate)).await;
         assert_eq!(r.lifecycle().reason(), "company_mismatch");
     }
@@ -843,7 +969,10 @@ mod tests {
     #[tokio::test]
     async fn company_name_failure_does_not_block() {
         let mut api = healthy();
-        api.company = Err(ApiError::Forbidden { error_type: None, message: None });
+        api.company = Err(ApiError::Forbidden {
+            error_type: None,
+            message: None,
+        });
         let r = activate(&api, &input(Mode::Activate)).await;
         assert!(r.is_active());
         assert_eq!(r.company_name, None);

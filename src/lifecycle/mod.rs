@@ -5,5 +5,7 @@ pub mod activation;
 pub mod scopes;
 pub mod state;
 
-pub use activation::{ActivationInput, ActivationReport, Mode, Step, StepName, StepResult, activate};
+pub use activation::{
+    ActivationInput, ActivationReport, Mode, Step, StepName, StepResult, activate,
+};
 pub use state::{CheckStatus, Degradation, Lifecycle, Recovery};

@@ -1,7 +1,8 @@
 //! Comparing the scopes a key was granted with the ones the integration needs.
 
 /// The export integration's needs, used when neither config nor `--require-scope` says otherwise.
-pub const DEFAULT_REQUIRED_SCOPES: &[&str] = &["export-jobs:read", "export-jobs:write", "export-items:read"];
+pub const DEFAULT_REQUIRED_SCOPES: &[&str] =
+    &["export-jobs:read", "export-jobs:write", "export-items:read"];
 
 /// Required scopes that were not granted, in the order they were required.
 pub fn missing(required: &[String], granted: &[String]) -> Vec<String> {
@@ -16,7 +17,11 @@ pub fn missing(required: &[String], granted: &[String]) -> Vec<String> {
 
 /// Granted scopes beyond the required ones (least privilege: worth showing).
 pub fn extra(required: &[String], granted: &[String]) -> Vec<String> {
-    granted.iter().filter(|g| !required.contains(g)).cloned().collect()
+    granted
+        .iter()
+        .filter(|g| !required.contains(g))
+        .cloned()
+        .collect()
 }
 
 /// Normalise a user-given list: trimmed, no empties, no duplicates, order kept.
@@ -55,7 +60,10 @@ mod tests {
     fn scope_names_are_exact() {
         // `export-jobs:read` does not imply `export-jobs:write`, and case matters.
         assert_eq!(
-            missing(&v(&["export-jobs:write"]), &v(&["export-jobs:read", "EXPORT-JOBS:WRITE"])),
+            missing(
+                &v(&["export-jobs:write"]),
+                &v(&["export-jobs:read", "EXPORT-JOBS:WRITE"])
+            ),
             ["export-jobs:write"]
         );
     }

@@ -45,7 +45,9 @@ pub enum Degradation {
 pub enum Lifecycle {
     NotConfigured,
     /// The key entered was refused before any network call.
-    InvalidKeyFormat { problem: String },
+    InvalidKeyFormat {
+        problem: String,
+    },
     Activating,
     Active {
         company_id: String,
@@ -54,14 +56,21 @@ pub enum Lifecycle {
     /// 401: expired, revoked, deleted or from the other environment (Pleo does not say which).
     KeyRejected,
     /// 403 where no scope explains it.
-    AccessDenied { detail: String },
-    MissingScopes { missing: Vec<String> },
+    AccessDenied {
+        detail: String,
+    },
+    MissingScopes {
+        missing: Vec<String>,
+    },
     InstallationInactive {
         status: String,
         error_code: Option<String>,
     },
     /// The key belongs to another company than the one the integration is bound to.
-    CompanyMismatch { expected: String, got: String },
+    CompanyMismatch {
+        expected: String,
+        got: String,
+    },
     /// An organisation-level key: a company must be chosen explicitly.
     CompanyRequired {
         organization_id: String,
@@ -69,9 +78,13 @@ pub enum Lifecycle {
         detail: String,
     },
     /// A key replacement was attempted and did not complete; the stored key is no longer in use.
-    Superseded { detail: String },
+    Superseded {
+        detail: String,
+    },
     Degraded(Degradation),
-    StorageError { detail: String },
+    StorageError {
+        detail: String,
+    },
 }
 
 /// The one thing to do next. The CLI prints it as a command; the dashboard maps it to a key.
@@ -241,7 +254,9 @@ mod tests {
     fn every_failure_has_a_reason_a_status_and_an_action() {
         let all = [
             Lifecycle::NotConfigured,
-            Lifecycle::InvalidKeyFormat { problem: "x".into() },
+            Lifecycle::InvalidKeyFormat {
+                problem: "x".into(),
+            },
             Lifecycle::KeyRejected,
             Lifecycle::AccessDenied { detail: "x".into() },
             Lifecycle::MissingScopes {
@@ -286,6 +301,11 @@ mod tests {
         let s = Lifecycle::MissingScopes {
             missing: vec!["export-jobs:write".into()],
         };
-        assert!(s.recovery().cli_hint().unwrap().contains("export-jobs:write"));
+        assert!(
+            s.recovery()
+                .cli_hint()
+                .unwrap()
+                .contains("export-jobs:write")
+        );
     }
 }

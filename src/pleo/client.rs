@@ -165,7 +165,12 @@ impl PleoClient {
                 (_, planned) => planned,
             })
             .notify(|e: &ApiError, wait: Duration| {
-                tracing::info!(path, class = e.class(), wait_ms = wait.as_millis() as u64, "retrying Pleo call");
+                tracing::info!(
+                    path,
+                    class = e.class(),
+                    wait_ms = wait.as_millis() as u64,
+                    "retrying Pleo call"
+                );
             })
             .await
     }
@@ -210,7 +215,10 @@ impl PleoClient {
                 .header(header::CONTENT_TYPE, "application/json;charset=UTF-8")
                 .body(body.to_string());
         }
-        let mut resp = req.send().await.map_err(|e| (None, ApiError::from_reqwest(&e)))?;
+        let mut resp = req
+            .send()
+            .await
+            .map_err(|e| (None, ApiError::from_reqwest(&e)))?;
         let status = resp.status();
         let code = status.as_u16();
         let retry_after = resp
@@ -234,7 +242,10 @@ impl PleoClient {
                 },
             ));
         }
-        if resp.content_length().is_some_and(|len| len > MAX_BODY_BYTES as u64) {
+        if resp
+            .content_length()
+            .is_some_and(|len| len > MAX_BODY_BYTES as u64)
+        {
             return Err((Some(code), oversized(path)));
         }
         let mut bytes = Vec::new();
@@ -285,7 +296,10 @@ impl PleoClient {
 
 fn oversized(path: &str) -> ApiError {
     ApiError::Unexpected {
-        detail: format!("{path} sent a body larger than {} KiB", MAX_BODY_BYTES / 1024),
+        detail: format!(
+            "{path} sent a body larger than {} KiB",
+            MAX_BODY_BYTES / 1024
+        ),
     }
 }
 
@@ -325,11 +339,18 @@ impl PleoApi for PleoClient {
     }
 
     async fn get_installation(&self, company_id: Option<&str>) -> Result<Installation, ApiError> {
-        self.call(Method::GET, &with_company("/v1/installations/me", company_id), None)
-            .await
+        self.call(
+            Method::GET,
+            &with_company("/v1/installations/me", company_id),
+            None,
+        )
+        .await
     }
 
-    async fn create_installation(&self, company_id: Option<&str>) -> Result<Installation, ApiError> {
+    async fn create_installation(
+        &self,
+        company_id: Option<&str>,
+    ) -> Result<Installation, ApiError> {
         let body = serde_json::json!({
             "status": InstallationStatus::Activated.as_str(),
             "metadata": { "createdBy": concat!("pleo-keys/", env!("CARGO_PKG_VERSION")) },
@@ -342,7 +363,10 @@ impl PleoApi for PleoClient {
         .await
     }
 
-    async fn activate_installation(&self, company_id: Option<&str>) -> Result<Installation, ApiError> {
+    async fn activate_installation(
+        &self,
+        company_id: Option<&str>,
+    ) -> Result<Installation, ApiError> {
         let body = serde_json::json!({ "status": InstallationStatus::Activated.as_str() });
         self.call(
             Method::PUT,

@@ -155,6 +155,9 @@ mod tests {
     #[test]
     fn base_path_prefix_is_kept() {
         let e = Endpoint::custom("http://127.0.0.1:1/pleo/", "custom").unwrap();
-        assert_eq!(e.url("/v1/introspect"), "http://127.0.0.1:1/pleo/v1/introspect");
+        assert_eq!(
+            e.url("/v1/introspect"),
+            "http://127.0.0.1:1/pleo/v1/introspect"
+        );
     }
 }

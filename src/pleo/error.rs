@@ -177,6 +177,9 @@ mod tests {
         let e = ApiError::RateLimited {
             retry_after: Some(Duration::from_secs(24)),
         };
-        assert_eq!(e.to_string(), "Pleo is rate limiting requests (429, retry after 24 s)");
+        assert_eq!(
+            e.to_string(),
+            "Pleo is rate limiting requests (429, retry after 24 s)"
+        );
     }
 }

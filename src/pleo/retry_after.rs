@@ -17,7 +17,9 @@ pub fn parse(value: &str, now: jiff::Timestamp) -> Option<Duration> {
 fn parse_http_date(value: &str) -> Option<jiff::Timestamp> {
     let body = value.strip_suffix(" GMT")?;
     let dt = jiff::civil::DateTime::strptime("%a, %d %b %Y %H:%M:%S", body).ok()?;
-    dt.to_zoned(jiff::tz::TimeZone::UTC).ok().map(|z| z.timestamp())
+    dt.to_zoned(jiff::tz::TimeZone::UTC)
+        .ok()
+        .map(|z| z.timestamp())
 }
 
 #[cfg(test)]
@@ -49,7 +51,14 @@ mod tests {
 
     #[test]
     fn garbage_is_none() {
-        for bad in ["", "soon", "-5", "1.5", "Sun, 06 Nov 1994 08:49:37", "Sun, 32 Nov 1994 08:49:37 GMT"] {
+        for bad in [
+            "",
+            "soon",
+            "-5",
+            "1.5",
+            "Sun, 06 Nov 1994 08:49:37",
+            "Sun, 32 Nov 1994 08:49:37 GMT",
+        ] {
             assert_eq!(parse(bad, now()), None, "{bad:?}");
         }
     }

@@ -218,7 +218,10 @@ mod tests {
             ("ACTIVATED", InstallationStatus::Activated),
             ("INACTIVE", InstallationStatus::Inactive),
             ("AUTHORIZED", InstallationStatus::Authorized),
-            ("PENDING_INTEGRATION", InstallationStatus::PendingIntegration),
+            (
+                "PENDING_INTEGRATION",
+                InstallationStatus::PendingIntegration,
+            ),
             ("ERROR", InstallationStatus::Error),
             ("PAUSED", InstallationStatus::Other("PAUSED".into())),
         ] {
@@ -238,14 +241,18 @@ mod tests {
             "subjectURN": "urn:pleo:company:d7b8a6d4-3c4b-4b8e-8b2e-1f2a3d4e5f6b"
         } }"#;
         let r: IntrospectResponse = serde_json::from_str(json).unwrap();
-        assert_eq!(r.data.scopes(), ["expense:read", "export:read", "users:write"]);
+        assert_eq!(
+            r.data.scopes(),
+            ["expense:read", "export:read", "users:write"]
+        );
         assert_eq!(
             r.data.subject_urn.as_deref(),
             Some("urn:pleo:company:d7b8a6d4-3c4b-4b8e-8b2e-1f2a3d4e5f6b")
         );
         // Only the required fields.
         let r: IntrospectResponse =
-            serde_json::from_str(r#"{"data":{"authMethod":"NONE","clientId":"x","scope":""}}"#).unwrap();
+            serde_json::from_str(r#"{"data":{"authMethod":"NONE","clientId":"x","scope":""}}"#)
+                .unwrap();
         assert!(r.data.scopes().is_empty());
     }
 

@@ -57,7 +57,9 @@ pub fn parse_uuid(s: &str) -> Option<String> {
     if s.len() != 36 {
         return None;
     }
-    uuid::Uuid::try_parse(s).ok().map(|u| u.hyphenated().to_string())
+    uuid::Uuid::try_parse(s)
+        .ok()
+        .map(|u| u.hyphenated().to_string())
 }
 
 #[cfg(test)]
@@ -68,12 +70,18 @@ mod tests {
     fn company_and_organisation() {
         assert_eq!(
             Subject::parse("urn:pleo:company:123E4567-E89B-12D3-A456-426614174000"),
-            Ok(Subject::Company("123e4567-e89b-12d3-a456-426614174000".into()))
+            Ok(Subject::Company(
+                "123e4567-e89b-12d3-a456-426614174000".into()
+            ))
         );
         for kind in ["organization", "organisation"] {
             assert_eq!(
-                Subject::parse(&format!("urn:pleo:{kind}:99999999-9999-4999-8999-999999999999")),
-                Ok(Subject::Organization("99999999-9999-4999-8999-999999999999".into()))
+                Subject::parse(&format!(
+                    "urn:pleo:{kind}:99999999-9999-4999-8999-999999999999"
+                )),
+                Ok(Subject::Organization(
+                    "99999999-9999-4999-8999-999999999999".into()
+                ))
             );
         }
     }
