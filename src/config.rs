@@ -193,7 +193,7 @@ impl Config {
     }
 
     /// The revalidation interval, never below [`MIN_REVALIDATE_EVERY`].
-    pub fn revalidate_every(&self) -> Duration {
+    pub fn revalidate_interval(&self) -> Duration {
         self.revalidate_every
             .as_deref()
             .and_then(|s| parse_interval(s).ok())
@@ -277,7 +277,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let c = Config::load(&tmp.path().join("config.toml")).unwrap();
         assert_eq!(c, Config::default());
-        assert_eq!(c.revalidate_every(), DEFAULT_REVALIDATE_EVERY);
+        assert_eq!(c.revalidate_interval(), DEFAULT_REVALIDATE_EVERY);
         assert_eq!(c.required_scopes().len(), DEFAULT_REQUIRED_SCOPES.len());
         assert_eq!(c.secret_store_choice(), StoreChoice::Auto);
     }
@@ -301,7 +301,7 @@ secret_store = "file"
         .unwrap();
         let c = Config::load(&path).unwrap();
         assert_eq!(c.environment.as_deref(), Some("staging"));
-        assert_eq!(c.revalidate_every(), Duration::from_secs(120));
+        assert_eq!(c.revalidate_interval(), Duration::from_secs(120));
         assert_eq!(c.required_scopes(), vec!["export-jobs:read".to_string()]);
         assert_eq!(c.secret_store_choice(), StoreChoice::File);
         assert_eq!(c.request_timeout_secs, Some(20));
@@ -331,9 +331,9 @@ secret_store = "file"
     fn revalidate_every_is_floored_and_checked() {
         let p = Path::new("c.toml");
         let c = Config::parse("revalidate_every = \"5s\"", p).unwrap();
-        assert_eq!(c.revalidate_every(), MIN_REVALIDATE_EVERY);
+        assert_eq!(c.revalidate_interval(), MIN_REVALIDATE_EVERY);
         let c = Config::parse("revalidate_every = \"1h 30m\"", p).unwrap();
-        assert_eq!(c.revalidate_every(), Duration::from_secs(90 * 60));
+        assert_eq!(c.revalidate_interval(), Duration::from_secs(90 * 60));
         assert!(Config::parse("revalidate_every = \"soon\"", p).is_err());
         assert!(Config::parse("revalidate_every = \"-5m\"", p).is_err());
         assert!(Config::parse("revalidate_every = \"0s\"", p).is_err());

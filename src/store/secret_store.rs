@@ -4,6 +4,7 @@
 use keyring_core::{CredentialStore, Entry};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
 use std::fmt;
 use std::fs::{DirBuilder, OpenOptions};
 use std::io::{self, Read, Write};
@@ -182,21 +183,11 @@ impl SecretStore {
 
     /// A process-local store for the sandbox and tests.
     pub fn in_memory() -> SecretStore {
-        let store: Arc<CredentialStore> = match keyring_core::mock::Store::new() {
-            Ok(store) => store,
-            // `mock::Store::new` cannot fail today; fall back to a store that holds nothing.
-            Err(_) => {
-                return SecretStore::from_backend(
-                    StoreKind::Memory,
-                    "in memory (sandbox; forgotten on exit)".into(),
-                    Backend::File(FileStore::new(
-                        PathBuf::from("/nonexistent/pleo-keys"),
-                        Passphrase::FromEnv,
-                        DEFAULT_SCRYPT_WORK_FACTOR,
-                    )),
-                );
-            }
-        };
+        // Built by hand: `mock::Store::new` returns a `Result` although it cannot fail.
+        let store: Arc<CredentialStore> = Arc::new(keyring_core::mock::Store {
+            id: "pleo-keys in-memory store".to_owned(),
+            inner: Mutex::new(RefCell::new(Vec::new())),
+        });
         SecretStore::with_credential_store(store, StoreKind::Memory)
     }
 
