@@ -33,6 +33,7 @@ const PASSPHRASE_ENV: &str = "PLEO_KEYS_PASSPHRASE";
 
 /// A keyring that takes longer than this is waiting on a prompt or a dead bus.
 const KEYRING_TIMEOUT: Duration = Duration::from_secs(10);
+#[cfg(feature = "secret-service")]
 const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -115,6 +116,8 @@ struct Inner {
     kind: StoreKind,
     location: String,
     backend: Backend,
+    /// Kernel keyring: check this thread's session keyring before each use (see `entry`).
+    check_session_keyring: bool,
 }
 
 enum Backend {
@@ -236,6 +239,7 @@ impl SecretStore {
                 kind,
                 location,
                 backend,
+                check_session_keyring: false,
             }),
         }
     }
@@ -342,6 +346,14 @@ impl Inner {
     }
 
     fn entry(&self, store: &Arc<CredentialStore>) -> Result<Entry, StoreError> {
+        // Session keyrings belong to threads: a blocking-pool thread started before `open`
+        // joined a fresh one may still hold the revoked keyring.
+        if self.check_session_keyring {
+            ensure_session_keyring().map_err(|e| StoreError::Keyring {
+                store: self.kind.describe().to_owned(),
+                problem: format!("no usable session keyring ({e})"),
+            })?;
+        }
         Entry::new_in_store(store, SERVICE, USER).map_err(|e| self.keyring_error(&e))
     }
 
@@ -569,10 +581,13 @@ fn os_keyring() -> Result<SecretStore, String> {
     match kernel_keyring() {
         Ok((store, fresh)) => {
             let mut s = SecretStore::with_credential_store(store, StoreKind::KernelKeyring);
-            if fresh && let Some(inner) = Arc::get_mut(&mut s.inner) {
-                inner.location =
-                    "kernel keyring, new session (the old one was gone; forgotten on reboot)"
-                        .into();
+            if let Some(inner) = Arc::get_mut(&mut s.inner) {
+                inner.check_session_keyring = true;
+                if fresh {
+                    inner.location =
+                        "kernel keyring, new session (the old one was gone; forgotten on reboot)"
+                            .into();
+                }
             }
             Ok(s)
         }
@@ -625,7 +640,11 @@ fn kernel_keyring() -> Result<(Arc<CredentialStore>, bool), String> {
 
 /// A tmux server started from an SSH login that has ended holds a revoked session keyring:
 /// keys written there can never be read back. Join a fresh anonymous one instead.
-fn ensure_session_keyring() -> io::Result<bool> {
+/// Returns whether one was joined.
+///
+/// The session keyring is per thread and inherited by threads started later, so `main` should
+/// call this before it starts the tokio runtime; the store also calls it before each use.
+pub fn ensure_session_keyring() -> io::Result<bool> {
     const KEYCTL_GET_KEYRING_ID: libc::c_long = 0;
     const KEYCTL_JOIN_SESSION_KEYRING: libc::c_long = 1;
     const KEY_SPEC_SESSION_KEYRING: libc::c_long = -3;
