@@ -1,7 +1,9 @@
 //! pleo-keys: the life of a Pleo Standalone API Key, from the shell and (soon) a dashboard.
 
 pub mod cli;
+pub mod config;
 pub mod lifecycle;
 pub mod pleo;
 pub mod report;
 pub mod secret;
+pub mod store;

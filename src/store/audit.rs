@@ -1,0 +1,247 @@
+//! The audit log: one JSON object per line, append-only, never the key (only its fingerprint).
+
+use serde::{Deserialize, Serialize};
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::os::unix::fs::{FileExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+use super::StoreError;
+use super::atomic::read_bytes;
+use crate::secret::ApiKey;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditKind {
+    KeyEntered,
+    ActivationPassed,
+    ActivationFailed,
+    KeyReplaced,
+    CompanyChangeConfirmed,
+    CompanyChangeRefused,
+    RevalidationPassed,
+    RevalidationFailed,
+    KeyForgotten,
+    /// A kind written by a newer pleo-keys; kept readable rather than dropping the line.
+    #[serde(other)]
+    Unknown,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEvent {
+    pub time: jiff::Timestamp,
+    pub event: AuditKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_fingerprint: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os_user: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssh_client: Option<String>,
+}
+
+impl AuditEvent {
+    /// Now, by whom (USER/LOGNAME) and from where (SSH client address), if known.
+    pub fn new(event: AuditKind) -> AuditEvent {
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let os_user = env("USER").or_else(|| env("LOGNAME"));
+        let ssh_client = env("SSH_CLIENT")
+            .or_else(|| env("SSH_CONNECTION"))
+            .and_then(|v| v.split_whitespace().next().map(str::to_owned));
+        AuditEvent {
+            time: jiff::Timestamp::now(),
+            event,
+            key_fingerprint: None,
+            company_id: None,
+            reason: None,
+            detail: None,
+            os_user,
+            ssh_client,
+        }
+    }
+
+    /// Records the key's fingerprint, never the key.
+    pub fn key(mut self, key: &ApiKey) -> Self {
+        self.key_fingerprint = Some(key.fingerprint());
+        self
+    }
+
+    pub fn company(mut self, company_id: &str) -> Self {
+        self.company_id = Some(company_id.to_owned());
+        self
+    }
+
+    pub fn reason(mut self, reason: &str) -> Self {
+        self.reason = Some(reason.to_owned());
+        self
+    }
+
+    pub fn detail(mut self, detail: &str) -> Self {
+        self.detail = Some(detail.to_owned());
+        self
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct AuditLog {
+    path: PathBuf,
+}
+
+impl AuditLog {
+    pub fn new(path: impl Into<PathBuf>) -> AuditLog {
+        AuditLog { path: path.into() }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Append one line. The line is built first and written with one call on an O_APPEND file,
+    /// so concurrent writers cannot interleave inside a line.
+    pub fn append(&self, event: AuditEvent) -> Result<(), StoreError> {
+        let mut line = serde_json::to_vec(&event).map_err(|e| StoreError::Encode {
+            path: self.path.clone(),
+            problem: e.to_string(),
+        })?;
+        line.push(b'\n');
+        // Readable too, to look at the last byte (see `ends_torn`).
+        let mut file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .mode(0o600)
+            .open(&self.path)
+            .map_err(|e| StoreError::io("open the audit log", &self.path, e))?;
+        // After a crash mid-write the file may end without a newline; start on a fresh line
+        // so the torn fragment does not swallow this event.
+        if ends_torn(&file) {
+            line.insert(0, b'\n');
+        }
+        file.write_all(&line)
+            .and_then(|()| file.sync_data())
+            .map_err(|e| StoreError::io("append to the audit log", &self.path, e))
+    }
+}
+
+fn ends_torn(file: &std::fs::File) -> bool {
+    let Ok(meta) = file.metadata() else {
+        return false;
+    };
+    if meta.len() == 0 {
+        return false;
+    }
+    let mut last = [0u8; 1];
+    matches!(file.read_at(&mut last, meta.len() - 1), Ok(1) if last[0] != b'\n')
+}
+
+/// All readable events; unparseable lines (a torn last line after a crash) are skipped.
+pub fn read_audit(path: &Path) -> Result<Vec<AuditEvent>, StoreError> {
+    let (events, skipped) = read_audit_counted(path)?;
+    if skipped > 0 {
+        tracing::warn!(path = %path.display(), skipped, "skipped unreadable audit log lines");
+    }
+    Ok(events)
+}
+
+/// Like [`read_audit`], also returning how many lines were skipped.
+pub fn read_audit_counted(path: &Path) -> Result<(Vec<AuditEvent>, usize), StoreError> {
+    let Some(bytes) = read_bytes(path)? else {
+        return Ok((Vec::new(), 0));
+    };
+    let mut events = Vec::new();
+    let mut skipped = 0;
+    for line in bytes.split(|&b| b == b'\n') {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        match serde_json::from_slice::<AuditEvent>(line) {
+            Ok(event) => events.push(event),
+            Err(_) => skipped += 1,
+        }
+    }
+    Ok((events, skipped))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "pls_0123456789abcdef0123456789abcdef_620d75";
+
+    #[test]
+    fn append_and_read_back_without_the_key() {
+        let tmp = tempfile::tempdir().unwrap();
+        let log = AuditLog::new(tmp.path().join("audit.log"));
+        let (key, _) = ApiKey::parse(KEY).unwrap();
+        log.append(AuditEvent::new(AuditKind::KeyEntered).key(&key))
+            .unwrap();
+        log.append(
+            AuditEvent::new(AuditKind::ActivationPassed)
+                .key(&key)
+                .company("c-1")
+                .reason("ok")
+                .detail("scopes fine"),
+        )
+        .unwrap();
+        let events = read_audit(log.path()).unwrap();
+        assert_eq!(events.len(), 2);
+        assert_eq!(events[0].event, AuditKind::KeyEntered);
+        assert_eq!(events[1].company_id.as_deref(), Some("c-1"));
+        assert_eq!(events[1].key_fingerprint, Some(key.fingerprint()));
+
+        let text = std::fs::read_to_string(log.path()).unwrap();
+        assert!(!text.contains(key.expose()));
+        assert!(!text.contains("0123456789abcdef0123"));
+        assert!(text.contains("\"event\":\"activation_passed\""), "{text}");
+        assert_eq!(text.lines().count(), 2);
+
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(log.path()).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
+    fn torn_last_line_is_skipped_and_next_append_starts_fresh() {
+        let tmp = tempfile::tempdir().unwrap();
+        let log = AuditLog::new(tmp.path().join("audit.log"));
+        log.append(AuditEvent::new(AuditKind::KeyEntered)).unwrap();
+        let mut f = OpenOptions::new().append(true).open(log.path()).unwrap();
+        f.write_all(b"{\"time\":\"2026-01-0").unwrap();
+        drop(f);
+        let (events, skipped) = read_audit_counted(log.path()).unwrap();
+        assert_eq!((events.len(), skipped), (1, 1));
+
+        log.append(AuditEvent::new(AuditKind::KeyForgotten))
+            .unwrap();
+        let (events, skipped) = read_audit_counted(log.path()).unwrap();
+        assert_eq!((events.len(), skipped), (2, 1));
+        assert_eq!(events[1].event, AuditKind::KeyForgotten);
+    }
+
+    #[test]
+    fn missing_log_is_empty_and_unknown_kind_is_kept() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("audit.log");
+        assert!(read_audit(&path).unwrap().is_empty());
+        std::fs::write(
+            &path,
+            "{\"time\":\"2026-01-02T03:04:05Z\",\"event\":\"from_the_future\"}\n",
+        )
+        .unwrap();
+        assert_eq!(read_audit(&path).unwrap()[0].event, AuditKind::Unknown);
+    }
+
+    #[test]
+    fn ssh_client_is_first_word() {
+        // Only reads the environment; the value depends on how tests are run.
+        let e = AuditEvent::new(AuditKind::KeyEntered);
+        if let Some(c) = e.ssh_client {
+            assert!(!c.contains(' '));
+        }
+    }
+}

@@ -1,0 +1,103 @@
+//! Storage errors: each names the file or store and says what to do. None ever holds the key.
+
+use std::io;
+use std::path::PathBuf;
+
+/// Run this to start over when a stored file cannot be used.
+const FORGET_HINT: &str = "run `pleo-keys forget` and enter the key again";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot {action} {}: {source}. Check the folder's permissions and free space", path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        source: io::Error,
+    },
+    #[error(
+        "{} is damaged or not a pleo-keys file ({problem}). It was left untouched: move it aside (e.g. to {}.bad) and run the command again",
+        path.display(),
+        path.display()
+    )]
+    Corrupt { path: PathBuf, problem: String },
+    #[error(
+        "{} was written by a newer pleo-keys (format version {found}; this one reads up to {supported}). Upgrade pleo-keys, or move the file aside to start over",
+        path.display()
+    )]
+    NewerVersion {
+        path: PathBuf,
+        found: u32,
+        supported: u32,
+    },
+    #[error("cannot encode {}: {problem}", path.display())]
+    Encode { path: PathBuf, problem: String },
+    #[error(
+        "no OS keyring is available (no Secret Service on D-Bus, no usable kernel keyring: {detail}). Use --secret-store file to keep the key in an encrypted file"
+    )]
+    NoKeyring { detail: String },
+    #[error(
+        "the {store} failed: {problem}. Try again, or use --secret-store file to keep the key in an encrypted file"
+    )]
+    Keyring { store: String, problem: String },
+    #[error(
+        "the {store} did not answer within {secs} s; it may be locked and waiting for an unlock prompt. Unlock it, or use --secret-store file"
+    )]
+    Timeout { store: String, secs: u64 },
+    #[error(
+        "the key file {} needs a passphrase and there is no terminal to ask for it. Set PLEO_KEYS_PASSPHRASE",
+        path.display()
+    )]
+    MissingPassphrase { path: PathBuf },
+    #[error("cannot read the passphrase for {} from the terminal: {source}. Set PLEO_KEYS_PASSPHRASE instead", path.display())]
+    Prompt { path: PathBuf, source: io::Error },
+    #[error("an empty passphrase is not allowed for {}: choose one to protect the key", path.display())]
+    EmptyPassphrase { path: PathBuf },
+    #[error("the two passphrases differ; nothing was saved. Try again")]
+    PassphraseMismatch,
+    #[error("wrong passphrase for {}. If it is lost, {FORGET_HINT}", path.display())]
+    WrongPassphrase { path: PathBuf },
+    #[error(
+        "{} can be read by other users (mode {mode:03o}), so it is not used. Run `chmod 600 {}` and try again",
+        path.display(),
+        path.display()
+    )]
+    InsecurePermissions { path: PathBuf, mode: u32 },
+    #[error("{} is not a usable encrypted key file ({problem}). Move it aside, or {FORGET_HINT}", path.display())]
+    BadSecretFile { path: PathBuf, problem: String },
+    #[error("the key stored in the {store} is not a valid key ({problem}); {FORGET_HINT}")]
+    BadStoredKey { store: String, problem: String },
+    #[error(
+        "PLEO_KEYS_SCRYPT_WORK_FACTOR must be a whole number from 10 to 22, not '{value}'. Fix or unset it"
+    )]
+    BadWorkFactor { value: String },
+    #[error(
+        "the key comes from the PLEO_API_KEY environment variable and is not stored. Unset PLEO_API_KEY to store a key"
+    )]
+    NotStorable,
+    #[error("internal error while using the {store}: {problem}. Please report this")]
+    Internal { store: String, problem: String },
+}
+
+impl StoreError {
+    pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>, source: io::Error) -> Self {
+        StoreError::Io {
+            action,
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// No passphrase could be obtained (no terminal, no PLEO_KEYS_PASSPHRASE).
+    pub fn is_missing_passphrase(&self) -> bool {
+        matches!(self, StoreError::MissingPassphrase { .. })
+    }
+
+    pub fn is_wrong_passphrase(&self) -> bool {
+        matches!(self, StoreError::WrongPassphrase { .. })
+    }
+
+    /// The keyring did not answer in time (probably waiting on an unlock prompt).
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, StoreError::Timeout { .. })
+    }
+}
