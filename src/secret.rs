@@ -121,7 +121,8 @@ fn looks_like_pleo_key(key: &str) -> bool {
         return false;
     };
     let mut parts = rest.split('_');
-    let is_hex = |s: &str| !s.is_empty() && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    let is_hex =
+        |s: &str| !s.is_empty() && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
     matches!((parts.next(), parts.next(), parts.next()), (Some(a), Some(b), None) if is_hex(a) && is_hex(b))
 }
 
@@ -141,13 +142,31 @@ mod tests {
     #[test]
     fn each_bad_shape_has_its_own_error() {
         assert_eq!(ApiKey::parse(" \n\t").unwrap_err(), KeyFormatError::Empty);
-        assert_eq!(ApiKey::parse("pls_ab cd_12").unwrap_err(), KeyFormatError::InternalWhitespace);
-        assert_eq!(ApiKey::parse("pls_ab\ncd_12").unwrap_err(), KeyFormatError::InternalWhitespace);
-        assert_eq!(ApiKey::parse("pls_ab\u{1b}[0m_12").unwrap_err(), KeyFormatError::ControlCharacter);
-        assert_eq!(ApiKey::parse("pls_abé_12").unwrap_err(), KeyFormatError::NonAscii);
-        assert_eq!(ApiKey::parse("pls_ab:cd_12").unwrap_err(), KeyFormatError::Colon);
+        assert_eq!(
+            ApiKey::parse("pls_ab cd_12").unwrap_err(),
+            KeyFormatError::InternalWhitespace
+        );
+        assert_eq!(
+            ApiKey::parse("pls_ab\ncd_12").unwrap_err(),
+            KeyFormatError::InternalWhitespace
+        );
+        assert_eq!(
+            ApiKey::parse("pls_ab\u{1b}[0m_12").unwrap_err(),
+            KeyFormatError::ControlCharacter
+        );
+        assert_eq!(
+            ApiKey::parse("pls_abé_12").unwrap_err(),
+            KeyFormatError::NonAscii
+        );
+        assert_eq!(
+            ApiKey::parse("pls_ab:cd_12").unwrap_err(),
+            KeyFormatError::Colon
+        );
         let long = "a".repeat(MAX_KEY_BYTES + 1);
-        assert_eq!(ApiKey::parse(&long).unwrap_err(), KeyFormatError::TooLong { len: 513 });
+        assert_eq!(
+            ApiKey::parse(&long).unwrap_err(),
+            KeyFormatError::TooLong { len: 513 }
+        );
         assert!(ApiKey::parse(&"a".repeat(MAX_KEY_BYTES)).is_ok());
     }
 
@@ -156,7 +175,11 @@ mod tests {
         let (_, w) = ApiKey::parse("plp_xxx").unwrap();
         assert_eq!(w, vec![KeyWarning::UnusualShape]);
         let (_, w) = ApiKey::parse("pls_ABCDEF_12").unwrap();
-        assert_eq!(w, vec![KeyWarning::UnusualShape], "upper-case hex is not the seen shape");
+        assert_eq!(
+            w,
+            vec![KeyWarning::UnusualShape],
+            "upper-case hex is not the seen shape"
+        );
     }
 
     #[test]
