@@ -1432,3 +1432,671 @@ fn required_company(subject: Subject, query: Option<&str>) -> Result<String, Rep
         Err(forbidden("The API key has no access to this company"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sandbox::demo::*;
+
+    fn basic(key: &str) -> String {
+        let token = base64::engine::general_purpose::STANDARD.encode(format!("{key}:"));
+        format!("Basic {token}")
+    }
+
+    fn now() -> Timestamp {
+        Timestamp::from_second(1_700_000_000).unwrap_or(Timestamp::UNIX_EPOCH)
+    }
+
+    fn call_raw(
+        state: &mut State,
+        method: &str,
+        path_and_query: &str,
+        auth: Option<&str>,
+        body: &str,
+    ) -> Reply {
+        let (path, query) = match path_and_query.split_once('?') {
+            Some((p, q)) => (p, Some(q)),
+            None => (path_and_query, None),
+        };
+        let req = ApiRequest {
+            method,
+            path,
+            query,
+            authorization: auth.map(str::as_bytes),
+            body: body.as_bytes(),
+        };
+        state.handle_api(&req, now())
+    }
+
+    /// Call as `key`; the answer's status and JSON body (Null when there is none).
+    fn call(state: &mut State, method: &str, path: &str, key: &str, body: &str) -> (u16, Value) {
+        let reply = call_raw(state, method, path, Some(&basic(key)), body);
+        let value = serde_json::from_slice(&reply.body).unwrap_or(Value::Null);
+        (reply.status, value)
+    }
+
+    fn header<'a>(reply: &'a Reply, name: &str) -> Option<&'a str> {
+        reply
+            .headers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    #[test]
+    fn decode_basic_accepts_only_well_formed_basic() {
+        let ok = basic("pls_abc_def");
+        assert_eq!(
+            decode_basic(Some(ok.as_bytes())).as_deref(),
+            Some("pls_abc_def")
+        );
+        let lower = ok.replacen("Basic", "basic", 1);
+        assert_eq!(
+            decode_basic(Some(lower.as_bytes())).as_deref(),
+            Some("pls_abc_def")
+        );
+        assert_eq!(decode_basic(None), None);
+        assert_eq!(decode_basic(Some(b"Bearer pls_abc_def")), None);
+        assert_eq!(decode_basic(Some(b"Basic !!!not-base64")), None);
+        let no_colon = format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode("pls_abc_def")
+        );
+        assert_eq!(decode_basic(Some(no_colon.as_bytes())), None);
+        assert_eq!(decode_basic(Some(b"Basic")), None);
+        assert_eq!(decode_basic(Some(&[0xff, 0xfe])), None);
+    }
+
+    #[test]
+    fn auth_failures_share_one_body_and_say_why_in_a_header() {
+        let mut s = State::seed();
+        let missing = call_raw(&mut s, "GET", "/v1/introspect", None, "");
+        assert_eq!(missing.status, 401);
+        let body: Value = serde_json::from_slice(&missing.body).unwrap_or_default();
+        assert_eq!(body["message"], "Missing or malformed credentials");
+        assert_eq!(header(&missing, "x-sandbox-reason"), None);
+
+        s.expire(HEALTHY_KEY);
+        for (key, reason) in [
+            ("pls_00000000000000000000000000000000_000000", "unknown"),
+            (REVOKED_KEY, "revoked"),
+            (HEALTHY_KEY, "expired"),
+        ] {
+            let reply = call_raw(&mut s, "GET", "/v1/introspect", Some(&basic(key)), "");
+            assert_eq!(reply.status, 401);
+            let body: Value = serde_json::from_slice(&reply.body).unwrap_or_default();
+            assert_eq!(
+                body,
+                json!({"type": "UNAUTHORIZED", "message": "Invalid API key"})
+            );
+            assert_eq!(header(&reply, "x-sandbox-reason"), Some(reason));
+        }
+        s.restore(HEALTHY_KEY);
+        s.restore(REVOKED_KEY);
+        assert_eq!(
+            call(&mut s, "GET", "/v1/introspect", REVOKED_KEY, "").0,
+            200
+        );
+    }
+
+    #[test]
+    fn introspect_reports_scopes_and_subject() {
+        let mut s = State::seed();
+        let (status, body) = call(&mut s, "GET", "/v1/introspect", MISSING_SCOPE_KEY, "");
+        assert_eq!(status, 200);
+        assert_eq!(body["data"]["authMethod"], "API_KEY");
+        assert_eq!(
+            body["data"]["scope"],
+            "export-jobs:read export-items:read companies:read users:read"
+        );
+        assert_eq!(
+            body["data"]["subjectURN"],
+            format!("urn:pleo:company:{ACME_ID}")
+        );
+        let (_, org) = call(&mut s, "GET", "/v1/introspect", ORG_KEY, "");
+        assert_eq!(
+            org["data"]["subjectURN"],
+            format!("urn:pleo:organization:{NORTHWIND_ORG_ID}")
+        );
+    }
+
+    #[test]
+    fn scopes_are_enforced_per_route() {
+        let mut s = State::seed();
+        let q = format!("/v3/export-jobs?company_id={ACME_ID}");
+        let (status, body) = call(&mut s, "POST", &q, MISSING_SCOPE_KEY, "");
+        assert_eq!(status, 403);
+        assert_eq!(
+            body,
+            json!({"type": "ACCESS_DENIED", "message": "Missing scope export-jobs:write"})
+        );
+        assert_eq!(call(&mut s, "GET", &q, MISSING_SCOPE_KEY, "").0, 200);
+        assert_eq!(call(&mut s, "POST", &q, HEALTHY_KEY, "").0, 201);
+        let company = format!("/v1/companies/{ACME_ID}");
+        assert_eq!(
+            call(&mut s, "GET", &company, NO_COMPANY_READ_KEY, "").0,
+            403
+        );
+        s.remove_scope(HEALTHY_KEY, "users:read");
+        assert_eq!(call(&mut s, "GET", "/v2/employees", HEALTHY_KEY, "").0, 403);
+        s.set_scopes(HEALTHY_KEY, &["users:read"]);
+        assert_eq!(call(&mut s, "GET", "/v2/employees", HEALTHY_KEY, "").0, 200);
+        assert_eq!(call(&mut s, "GET", &company, HEALTHY_KEY, "").0, 403);
+    }
+
+    #[test]
+    fn installation_create_get_and_idempotent_post() {
+        let mut s = State::seed();
+        let me = "/v1/installations/me";
+        let (status, body) = call(&mut s, "GET", me, HEALTHY_KEY, "");
+        assert_eq!(
+            (status, body["type"].as_str()),
+            (404, Some("INSTALLATION_NOT_FOUND"))
+        );
+
+        let (status, created) = call(&mut s, "POST", me, HEALTHY_KEY, r#"{"metadata":{"a":"1"}}"#);
+        assert_eq!(status, 200);
+        assert_eq!(created["status"], "ACTIVATED");
+        assert_eq!(created["resource"], format!("urn:pleo:company:{ACME_ID}"));
+        assert_eq!(created["applicationId"], APPLICATION_ID);
+        assert_eq!(created["metadata"], json!({"a": "1"}));
+        assert!(created.get("errorCode").is_none());
+
+        // Another key of the same company sees the same installation.
+        let (_, seen) = call(&mut s, "GET", me, ROTATED_KEY, "");
+        assert_eq!(seen["id"], created["id"]);
+
+        let (status, again) = call(&mut s, "POST", me, ROTATED_KEY, r#"{"status":"INACTIVE"}"#);
+        assert_eq!(status, 200);
+        assert_eq!(again["id"], created["id"]);
+        assert_eq!(again["status"], "INACTIVE");
+        assert_eq!(again["metadata"], json!({"a": "1"}));
+
+        for bad in [
+            "",
+            "not json",
+            "[1]",
+            r#"{"status":"BROKEN"}"#,
+            r#"{"metadata":3}"#,
+        ] {
+            let (status, body) = call(&mut s, "POST", me, HEALTHY_KEY, bad);
+            assert_eq!(
+                (status, body["type"].as_str()),
+                (400, Some("JSON_MAPPING_EXCEPTION")),
+                "{bad}"
+            );
+        }
+        // The other company's key has its own (absent) installation.
+        assert_eq!(call(&mut s, "GET", me, OTHER_COMPANY_KEY, "").0, 404);
+    }
+
+    #[test]
+    fn installation_put_activate_and_delete() {
+        let mut s = State::seed();
+        let me = "/v1/installations/me";
+        assert_eq!(
+            call(&mut s, "PUT", me, HEALTHY_KEY, r#"{"status":"ERROR"}"#).0,
+            404
+        );
+        assert_eq!(
+            call(
+                &mut s,
+                "POST",
+                "/v1/installations/me:activate",
+                HEALTHY_KEY,
+                ""
+            )
+            .0,
+            404
+        );
+        assert_eq!(call(&mut s, "DELETE", me, HEALTHY_KEY, "").0, 404);
+        call(&mut s, "POST", me, HEALTHY_KEY, "{}");
+
+        assert_eq!(call(&mut s, "PUT", me, HEALTHY_KEY, "{}").0, 400);
+        assert_eq!(
+            call(
+                &mut s,
+                "PUT",
+                me,
+                HEALTHY_KEY,
+                r#"{"status":"ERROR","errorCode":"NOPE"}"#
+            )
+            .0,
+            400
+        );
+        let (status, body) = call(
+            &mut s,
+            "PUT",
+            me,
+            HEALTHY_KEY,
+            r#"{"status":"ERROR","errorCode":"AUTH_ERROR"}"#,
+        );
+        assert_eq!(status, 200);
+        assert_eq!(
+            (body["status"].as_str(), body["errorCode"].as_str()),
+            (Some("ERROR"), Some("AUTH_ERROR"))
+        );
+
+        let (_, body) = call(
+            &mut s,
+            "POST",
+            "/v1/installations/me%3Aactivate",
+            HEALTHY_KEY,
+            "",
+        );
+        assert_eq!(body["status"], "ACTIVATED");
+        assert!(body.get("errorCode").is_none());
+
+        call(&mut s, "PUT", me, HEALTHY_KEY, r#"{"status":"INACTIVE"}"#);
+        let (_, body) = call(
+            &mut s,
+            "PUT",
+            "/v1/installations/completions",
+            HEALTHY_KEY,
+            "",
+        );
+        assert_eq!(body["status"], "ACTIVATED");
+
+        let reply = call_raw(&mut s, "DELETE", me, Some(&basic(HEALTHY_KEY)), "");
+        assert_eq!(
+            (reply.status, reply.body.len(), reply.content_type),
+            (204, 0, None)
+        );
+        assert_eq!(call(&mut s, "GET", me, HEALTHY_KEY, "").0, 404);
+    }
+
+    #[test]
+    fn locked_installation_ignores_client_changes_until_switched_again() {
+        let mut s = State::seed();
+        let me = "/v1/installations/me";
+        let urn = format!("urn:pleo:company:{ACME_ID}");
+        s.set_installation(&urn, "ERROR", Some("NOT_ENTITLED"), true, now());
+        for (method, path, body) in [
+            ("POST", me, r#"{"status":"ACTIVATED"}"#),
+            ("PUT", me, r#"{"status":"ACTIVATED","metadata":{"x":1}}"#),
+            ("POST", "/v1/installations/me:activate", ""),
+            ("PUT", "/v1/installations/completions", ""),
+        ] {
+            let (status, body) = call(&mut s, method, path, HEALTHY_KEY, body);
+            assert_eq!(status, 200, "{method} {path}");
+            assert_eq!(body["status"], "ERROR");
+            assert_eq!(body["errorCode"], "NOT_ENTITLED");
+            assert_eq!(body["metadata"], json!({}));
+        }
+        s.set_installation(&urn, "ERROR", Some("NOT_ENTITLED"), false, now());
+        let (_, body) = call(
+            &mut s,
+            "POST",
+            "/v1/installations/me:activate",
+            HEALTHY_KEY,
+            "",
+        );
+        assert_eq!(body["status"], "ACTIVATED");
+        assert_eq!(s.installation_status(&urn).as_deref(), Some("ACTIVATED"));
+        s.delete_installation(&urn);
+        assert_eq!(s.installation_status(&urn), None);
+    }
+
+    #[test]
+    fn company_id_scopes_installations() {
+        let mut s = State::seed();
+        let me = "/v1/installations/me";
+        let acme = format!("{me}?company_id={ACME_ID}");
+        let cobalt = format!("{me}?company_id={COBALT_ID}");
+        // Company key: its own company only.
+        assert_eq!(call(&mut s, "POST", &acme, HEALTHY_KEY, "{}").0, 200);
+        assert_eq!(call(&mut s, "GET", &cobalt, HEALTHY_KEY, "").0, 403);
+        assert_eq!(
+            call(
+                &mut s,
+                "GET",
+                &format!("{me}?company_id=nope"),
+                HEALTHY_KEY,
+                ""
+            )
+            .0,
+            400
+        );
+        // Org key: a company of its org addresses that company's installation.
+        let (status, body) = call(&mut s, "GET", &acme, ORG_KEY, "");
+        assert_eq!(
+            (status, body["resource"].clone()),
+            (200, json!(format!("urn:pleo:company:{ACME_ID}")))
+        );
+        assert_eq!(call(&mut s, "GET", &cobalt, ORG_KEY, "").0, 403);
+        // Without company_id the org key's resource is the organisation.
+        assert_eq!(call(&mut s, "GET", me, ORG_KEY, "").0, 404);
+        let (_, body) = call(&mut s, "POST", me, ORG_KEY, "{}");
+        assert_eq!(
+            body["resource"],
+            format!("urn:pleo:organization:{NORTHWIND_ORG_ID}")
+        );
+        let borealis = format!("{me}?company_id={BOREALIS_ID}");
+        assert_eq!(call(&mut s, "DELETE", &borealis, ORG_KEY, "").0, 404);
+    }
+
+    #[test]
+    fn companies_are_scoped_to_the_key() {
+        let mut s = State::seed();
+        let (status, body) = call(
+            &mut s,
+            "GET",
+            &format!("/v1/companies/{ACME_ID}"),
+            HEALTHY_KEY,
+            "",
+        );
+        assert_eq!(status, 200);
+        assert_eq!(body["data"]["name"], ACME_NAME);
+        assert_eq!(body["data"]["organizationId"], NORTHWIND_ORG_ID);
+        assert!(body["data"]["address"]["addressLine1"].is_string());
+        assert_eq!(
+            call(
+                &mut s,
+                "GET",
+                &format!("/v1/companies/{BOREALIS_ID}"),
+                HEALTHY_KEY,
+                ""
+            )
+            .0,
+            403
+        );
+        assert_eq!(
+            call(
+                &mut s,
+                "GET",
+                &format!("/v1/companies/{BOREALIS_ID}"),
+                ORG_KEY,
+                ""
+            )
+            .0,
+            200
+        );
+        assert_eq!(
+            call(
+                &mut s,
+                "GET",
+                &format!("/v1/companies/{COBALT_ID}"),
+                ORG_KEY,
+                ""
+            )
+            .0,
+            403
+        );
+        let unknown = "/v1/companies/44444444-4444-4444-8444-444444444444";
+        let (status, body) = call(&mut s, "GET", unknown, ORG_KEY, "");
+        assert_eq!(
+            (status, body["type"].as_str()),
+            (404, Some("COMPANY_NOT_FOUND"))
+        );
+
+        let list = format!("/v1/companies?organization_id={NORTHWIND_ORG_ID}");
+        let (_, body) = call(&mut s, "GET", &list, ORG_KEY, "");
+        assert_eq!(body["pagination"]["total"], 2);
+        let (_, body) = call(&mut s, "GET", &list, HEALTHY_KEY, "");
+        assert_eq!(body["data"].as_array().map(Vec::len), Some(1));
+        assert_eq!(body["data"][0]["id"], ACME_ID);
+        let other = format!("/v1/companies?organization_id={COBALT_ORG_ID}");
+        assert_eq!(call(&mut s, "GET", &other, ORG_KEY, "").0, 403);
+        assert_eq!(call(&mut s, "GET", &other, OTHER_COMPANY_KEY, "").0, 200);
+    }
+
+    #[test]
+    fn company_scoped_lists() {
+        let mut s = State::seed();
+        let (_, body) = call(&mut s, "GET", "/v2/employees?limit=1", HEALTHY_KEY, "");
+        assert_eq!(body["data"].as_array().map(Vec::len), Some(1));
+        assert_eq!(body["pagination"]["hasNextPage"], true);
+        let after = body["pagination"]["endCursor"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let (_, next) = call(
+            &mut s,
+            "GET",
+            &format!("/v2/employees?limit=1&after={after}"),
+            HEALTHY_KEY,
+            "",
+        );
+        assert_eq!(next["data"][0]["firstName"], "Grace");
+        assert_eq!(next["pagination"]["hasNextPage"], false);
+        assert_eq!(next["pagination"]["hasPreviousPage"], true);
+        assert_eq!(
+            call(&mut s, "GET", "/v2/employees?limit=0", HEALTHY_KEY, "").0,
+            400
+        );
+        let (_, org) = call(&mut s, "GET", "/v2/employees", ORG_KEY, "");
+        assert_eq!(org["pagination"]["total"], 3);
+        let foreign = format!("/v2/employees?companyId={COBALT_ID}");
+        assert_eq!(call(&mut s, "GET", &foreign, HEALTHY_KEY, "").0, 403);
+
+        let (status, body) = call(&mut s, "GET", "/v3/export-jobs", HEALTHY_KEY, "");
+        assert_eq!(
+            (status, body["type"].as_str()),
+            (400, Some("PARAMETER_VALIDATION_FAILED"))
+        );
+        assert_eq!(call(&mut s, "GET", "/v3/export-items", ORG_KEY, "").0, 400);
+        let items = format!("/v3/export-items?company_id={BOREALIS_ID}");
+        assert_eq!(call(&mut s, "GET", &items, ORG_KEY, "").0, 200);
+        assert_eq!(call(&mut s, "GET", &items, HEALTHY_KEY, "").0, 403);
+        let body = format!(r#"{{"companyId":"{BOREALIS_ID}"}}"#);
+        assert_eq!(
+            call(&mut s, "POST", "/v3/export-jobs", ORG_KEY, &body).0,
+            201
+        );
+        assert_eq!(
+            call(&mut s, "POST", "/v3/export-jobs", ORG_KEY, &body).0,
+            409
+        );
+        let (_, jobs) = call(
+            &mut s,
+            "GET",
+            &format!("/v3/export-jobs?company_id={BOREALIS_ID}"),
+            ORG_KEY,
+            "",
+        );
+        assert_eq!(jobs["pagination"]["total"], 2);
+    }
+
+    #[test]
+    fn unknown_route_and_wrong_method() {
+        let mut s = State::seed();
+        let (status, body) = call(&mut s, "GET", "/v9/nothing", HEALTHY_KEY, "");
+        assert_eq!((status, body["type"].as_str()), (404, Some("NOT_FOUND")));
+        let reply = call_raw(
+            &mut s,
+            "PATCH",
+            "/v1/installations/me",
+            Some(&basic(HEALTHY_KEY)),
+            "",
+        );
+        assert_eq!(reply.status, 405);
+        assert_eq!(header(&reply, "allow"), Some("GET, POST, PUT, DELETE"));
+    }
+
+    #[test]
+    fn faults_apply_in_order_and_run_out() {
+        let mut s = State::seed();
+        s.rate_limit(RetryAfter::Seconds(7), Some(2));
+        s.outage(503, Some(1));
+        s.malformed(Some(Malformed::WrongShape), Some(1));
+        let statuses: Vec<u16> = (0..4)
+            .map(|_| call_raw(&mut s, "GET", "/v1/introspect", None, "").status)
+            .collect();
+        // Faults come before auth: two 429s, one 503, then the real 401 (malformed waits for a 200).
+        assert_eq!(statuses, [429, 429, 503, 401]);
+        let reply = call_raw(
+            &mut s,
+            "GET",
+            "/v1/introspect",
+            Some(&basic(HEALTHY_KEY)),
+            "",
+        );
+        assert_eq!(
+            (reply.status, reply.body.as_slice()),
+            (200, &br#"{"unexpected": true}"#[..])
+        );
+        assert_eq!(
+            call(&mut s, "GET", "/v1/introspect", HEALTHY_KEY, "").0,
+            200
+        );
+        assert!(call(&mut s, "GET", "/v1/introspect", HEALTHY_KEY, "").1["data"].is_object());
+
+        s.outage(502, None);
+        for _ in 0..3 {
+            let reply = call_raw(&mut s, "GET", "/v1/introspect", None, "");
+            assert_eq!((reply.status, reply.content_type), (502, Some(HTML)));
+        }
+        s.clear_faults();
+        s.rate_limit(RetryAfter::Seconds(1), Some(0));
+        assert_eq!(
+            call(&mut s, "GET", "/v1/introspect", HEALTHY_KEY, "").0,
+            200
+        );
+        assert_eq!(s.request_count(), 11);
+        assert_eq!(s.requests()[0].status, 429);
+        assert!(!s.requests()[0].had_authorization);
+    }
+
+    #[test]
+    fn retry_after_formats() {
+        let at = Timestamp::from_second(784_111_777 - 60).unwrap_or(Timestamp::UNIX_EPOCH);
+        assert_eq!(retry_after_value(RetryAfter::Seconds(5), at), "5");
+        assert_eq!(
+            retry_after_value(RetryAfter::HttpDate(60), at),
+            "Sun, 06 Nov 1994 08:49:37 GMT"
+        );
+        let reply = rate_limited(RetryAfter::Seconds(3), at);
+        assert_eq!(header(&reply, "retry-after"), Some("3"));
+        // An absurd delay saturates instead of panicking.
+        assert!(!retry_after_value(RetryAfter::HttpDate(u64::MAX), at).is_empty());
+    }
+
+    #[test]
+    fn switches_over_http_validate_and_apply() {
+        let mut s = State::seed();
+        let sw = |s: &mut State, method: &str, path: &str, body: &str| {
+            let reply = s.handle_switch(method, path, body.as_bytes(), now());
+            (
+                reply.status,
+                serde_json::from_slice::<Value>(&reply.body).unwrap_or_default(),
+            )
+        };
+        assert_eq!(
+            sw(&mut s, "POST", "/_sandbox/keys/healthy/revoke", "").0,
+            200
+        );
+        assert_eq!(
+            call(&mut s, "GET", "/v1/introspect", HEALTHY_KEY, "").0,
+            401
+        );
+        assert_eq!(
+            sw(&mut s, "POST", "/_sandbox/keys/healthy/restore", "").0,
+            200
+        );
+        assert_eq!(
+            sw(&mut s, "POST", "/_sandbox/keys/nobody/revoke", "").0,
+            400
+        );
+        let scopes = r#"{"scopes":["users:read"]}"#;
+        assert_eq!(
+            sw(&mut s, "POST", "/_sandbox/keys/healthy/scopes", scopes).0,
+            200
+        );
+        assert_eq!(
+            sw(
+                &mut s,
+                "POST",
+                "/_sandbox/keys/healthy/scopes",
+                r#"{"scopes":["a b"]}"#
+            )
+            .0,
+            400
+        );
+        let (_, state) = sw(&mut s, "GET", "/_sandbox/state", "");
+        assert_eq!(state["keys"]["healthy"]["scopes"], json!(["users:read"]));
+        assert_eq!(state["keys"]["revoked"]["revoked"], true);
+        assert!(
+            !state.to_string().contains(HEALTHY_KEY),
+            "state must not show keys"
+        );
+
+        let inst = format!(
+            r#"{{"resource":"urn:pleo:company:{ACME_ID}","status":"ERROR","errorCode":"NOT_ENTITLED","locked":true}}"#
+        );
+        assert_eq!(sw(&mut s, "POST", "/_sandbox/installation", &inst).0, 200);
+        let (_, state) = sw(&mut s, "GET", "/_sandbox/state", "");
+        let urn = format!("urn:pleo:company:{ACME_ID}");
+        assert_eq!(state["installations"][&urn]["locked"], true);
+        assert_eq!(
+            sw(
+                &mut s,
+                "POST",
+                "/_sandbox/installation",
+                r#"{"resource":"x","status":"ERROR"}"#
+            )
+            .0,
+            400
+        );
+        let bad_status = format!(r#"{{"resource":"{urn}","status":"NOPE"}}"#);
+        assert_eq!(
+            sw(&mut s, "POST", "/_sandbox/installation", &bad_status).0,
+            400
+        );
+        let del = format!(r#"{{"resource":"{urn}"}}"#);
+        assert_eq!(
+            sw(&mut s, "POST", "/_sandbox/installation/delete", &del).0,
+            200
+        );
+        assert_eq!(s.installation_status(&urn), None);
+
+        let faults = r#"{"rate_limit":{"retry_after_secs":5,"http_date":true,"count":3},"slow_ms":20,"malformed":{"kind":"empty","count":null},"outage":{"status":503}}"#;
+        assert_eq!(sw(&mut s, "POST", "/_sandbox/faults", faults).0, 200);
+        let (_, state) = sw(&mut s, "GET", "/_sandbox/state", "");
+        assert_eq!(
+            state["faults"]["rate_limit"],
+            json!({"retry_after_secs":5,"http_date":true,"count":3})
+        );
+        assert_eq!(state["faults"]["slow_ms"], 20);
+        assert_eq!(state["faults"]["malformed"]["kind"], "empty");
+        assert_eq!(
+            sw(&mut s, "POST", "/_sandbox/faults", r#"{"rate_limit":null}"#).0,
+            200
+        );
+        for bad in [
+            r#"{"outage":{"status":404}}"#,
+            r#"{"malformed":{"kind":"odd"}}"#,
+            r#"{"typo":1}"#,
+            "[]",
+        ] {
+            assert_eq!(sw(&mut s, "POST", "/_sandbox/faults", bad).0, 400, "{bad}");
+        }
+        let (_, state) = sw(&mut s, "GET", "/_sandbox/state", "");
+        assert!(state["faults"]["rate_limit"].is_null());
+        assert_eq!(sw(&mut s, "POST", "/_sandbox/faults/clear", "").0, 200);
+        assert_eq!(s.slow_delay(), None);
+
+        assert_eq!(sw(&mut s, "POST", "/_sandbox/reset", "").0, 200);
+        let (_, state) = sw(&mut s, "GET", "/_sandbox/state", "");
+        assert_eq!(
+            state["keys"]["healthy"]["scopes"].as_array().map(Vec::len),
+            Some(5)
+        );
+        assert_eq!(sw(&mut s, "GET", "/_sandbox/nothing", "").0, 404);
+        assert_eq!(sw(&mut s, "POST", "/_sandbox/state", "").0, 405);
+        assert_eq!(s.request_count(), 1, "switches are not API requests");
+    }
+
+    #[test]
+    fn query_parsing() {
+        assert_eq!(
+            query_param(Some("a=1&b=x%2Fy+z"), "b").as_deref(),
+            Some("x/y z")
+        );
+        assert_eq!(query_param(Some("a=%zz"), "a").as_deref(), Some("%zz"));
+        assert_eq!(query_param(Some("a"), "a").as_deref(), Some(""));
+        assert_eq!(query_param(None, "a"), None);
+        assert_eq!(decode_cursor(&encode_cursor(1234)), Some(1234));
+        assert_eq!(decode_cursor("SBX"), None);
+        assert_eq!(decode_cursor("SBXZ"), None);
+    }
+}
