@@ -38,10 +38,10 @@ fn resolve<'a>(spec: &'a Value, schema: &'a Value) -> &'a Value {
 /// Check `value` against `schema`, appending every problem found (with its JSON path).
 fn check(spec: &Value, schema: &Value, value: &Value, at: &str, problems: &mut Vec<String>) {
     let schema = resolve(spec, schema);
-    if let Some(allowed) = schema.get("enum").and_then(Value::as_array) {
-        if !allowed.contains(value) {
-            problems.push(format!("{at}: {value} is not one of {allowed:?}"));
-        }
+    if let Some(allowed) = schema.get("enum").and_then(Value::as_array)
+        && !allowed.contains(value)
+    {
+        problems.push(format!("{at}: {value} is not one of {allowed:?}"));
     }
     let ty = schema.get("type").and_then(Value::as_str);
     let type_ok = match ty {
