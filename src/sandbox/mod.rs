@@ -87,6 +87,9 @@ fn describe_at(url: &str) -> String {
         Some(b) => format!("  curl -s -X POST {url}/_sandbox/{path} {json} -d '{b}'\n"),
         None => format!("  curl -s -X POST {url}/_sandbox/{path}\n"),
     };
+    out.push_str(&format!(
+        "\nTry it:\n  curl -s -u '{HEALTHY_KEY}:' {url}/v1/introspect\n"
+    ));
     out.push_str("\nSwitches (no auth needed):\n");
     out.push_str(&format!("  curl -s {url}/_sandbox/state\n"));
     out.push_str(&post("keys/healthy/revoke", None));

@@ -295,14 +295,17 @@ fn bad_parameter(message: &str) -> Reply {
     Reply::error(400, "PARAMETER_VALIDATION_FAILED", message)
 }
 
+// INFERRED: Pleo documents the 403 status but not its body.
 fn forbidden(message: &str) -> Reply {
     Reply::error(403, "ACCESS_DENIED", message)
 }
 
+// CONFIRMED for DELETE; INFERRED for GET, PUT and :activate, and the body everywhere.
 fn installation_not_found() -> Reply {
     Reply::error(404, "INSTALLATION_NOT_FOUND", "Installation does not exist")
 }
 
+// INFERRED: JSON_MAPPING_EXCEPTION is a documented type, not documented for installations.
 fn bad_body(message: &str) -> Reply {
     Reply::error(400, "JSON_MAPPING_EXCEPTION", message)
 }
@@ -528,6 +531,7 @@ fn decode_cursor(cursor: &str) -> Option<usize> {
 }
 
 /// One cursor page of `items`, honouring `limit` (1..=100, default 20) and `after`.
+// INFERRED: those bounds are the accounting-entries API's; other APIs do not state theirs.
 fn page(items: Vec<Value>, query: Option<&str>) -> Result<Reply, Reply> {
     let limit_param = query_param(query, "limit");
     let limit = match &limit_param {
@@ -1201,6 +1205,7 @@ impl State {
             }
             Route::Company(raw) => {
                 let id = parse_uuid(&raw, "companyId")?;
+                // INFERRED: the 404 type; the status is documented.
                 let company = demo::company(&id).ok_or_else(|| {
                     Reply::error(404, "COMPANY_NOT_FOUND", &format!("Company {id} not found"))
                 })?;
@@ -1368,6 +1373,7 @@ impl State {
         if !in_reach(subject, &company) {
             return Err(forbidden("The API key has no access to this company"));
         }
+        // INFERRED: a job counts as in progress until something moves it on (nothing here does).
         let busy = self
             .created_jobs
             .iter()
