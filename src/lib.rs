@@ -5,5 +5,6 @@ pub mod config;
 pub mod lifecycle;
 pub mod pleo;
 pub mod report;
+pub mod sandbox;
 pub mod secret;
 pub mod store;
