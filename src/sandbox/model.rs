@@ -963,7 +963,8 @@ impl State {
         body: &[u8],
         now: Timestamp,
     ) -> Reply {
-        let rest = path.trim_start_matches("/_sandbox").trim_start_matches('/');
+        let rest = path.strip_prefix("/_sandbox").unwrap_or(path);
+        let rest = rest.strip_prefix('/').unwrap_or(rest);
         let parts: Vec<&str> = rest.split('/').collect();
         let expected = match parts.as_slice() {
             ["state"] => "GET",
@@ -2088,6 +2089,7 @@ mod tests {
             Some(5)
         );
         assert_eq!(sw(&mut s, "GET", "/_sandbox/nothing", "").0, 404);
+        assert_eq!(sw(&mut s, "GET", "/_sandbox/_sandbox/state", "").0, 404);
         assert_eq!(sw(&mut s, "POST", "/_sandbox/state", "").0, 405);
         assert_eq!(s.request_count(), 1, "switches are not API requests");
     }
