@@ -1,6 +1,7 @@
 //! pleo-keys: the life of a Pleo Standalone API Key, from the shell and (soon) a dashboard.
 
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod lifecycle;
 pub mod pleo;

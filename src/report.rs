@@ -138,7 +138,7 @@ impl Report {
             out.push_str(&format!("Next: {next}\n"));
         }
         if let (Some(hint), Some(source)) = (&self.key_hint, &self.key_source) {
-            out.push_str(&format!("Key {hint}, from {source}.\n"));
+            out.push_str(&format!("Key: {hint} ({source})\n"));
         }
         for note in &self.notes {
             out.push_str(&format!("Note: {note}\n"));

@@ -228,7 +228,12 @@ pub async fn activate<A: PleoApi>(api: &A, input: &ActivationInput) -> Activatio
         Some(Subject::Organization(org)) => {
             r.organization_id = Some(org.clone());
             let listed = api.list_companies(org).await;
-            match (&input.company_choice, listed) {
+            // A committed organisation key keeps using the company it was bound to.
+            let choice = input
+                .company_choice
+                .clone()
+                .or_else(|| input.bound_company.clone());
+            match (&choice, listed) {
                 (_, Err(e)) if e.is_transient() => {
                     r.step(Installation, StepResult::Skipped, "not reached");
                     r.step(

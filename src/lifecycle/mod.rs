@@ -2,6 +2,7 @@
 //! Written against [`crate::pleo::PleoApi`], so it is tested without a terminal or a network.
 
 pub mod activation;
+pub mod engine;
 pub mod scopes;
 pub mod state;
 

@@ -216,7 +216,7 @@ impl SecretStore {
                 value: work_factor.to_string(),
             });
         }
-        let location = path.display().to_string();
+        let location = format!("encrypted file {}", path.display());
         Ok(SecretStore::from_backend(
             StoreKind::EncryptedFile,
             location,
@@ -833,6 +833,9 @@ mod tests {
         let paths = Paths::resolve(Some(tmp.path())).unwrap();
         let store = SecretStore::open(StoreChoice::File, &paths, given("pw")).unwrap();
         assert_eq!(store.kind(), StoreKind::EncryptedFile);
-        assert_eq!(store.location(), paths.secret_file.display().to_string());
+        assert_eq!(
+            store.location(),
+            format!("encrypted file {}", paths.secret_file.display())
+        );
     }
 }

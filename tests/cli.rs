@@ -1,0 +1,609 @@
+//! The real binary against the sandbox: exit codes, JSON, what is stored, what Pleo saw.
+
+use pleo_keys::sandbox::{self, RetryAfter, Sandbox};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+const PASSPHRASE: &str = "correct horse battery staple";
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Out {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+}
+
+struct World {
+    sandbox: Sandbox,
+    home: tempfile::TempDir,
+    /// Everything the binary printed, for the secret-hygiene check.
+    transcript: std::sync::Mutex<String>,
+}
+
+impl World {
+    async fn new() -> World {
+        World {
+            sandbox: Sandbox::start(0).await.expect("sandbox starts"),
+            home: tempfile::tempdir().expect("tempdir"),
+            transcript: Default::default(),
+        }
+    }
+
+    fn home(&self) -> &Path {
+        self.home.path()
+    }
+
+    async fn run(&self, args: &[&str], stdin: Option<&str>) -> Out {
+        self.run_env(args, stdin, &[]).await
+    }
+
+    async fn run_env(&self, args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Out {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_pleo-keys"));
+        cmd.arg("--home").arg(self.home());
+        if !args.contains(&"--base-url") {
+            cmd.arg("--base-url").arg(self.sandbox.url());
+        }
+        cmd.arg("--secret-store")
+            .arg("file")
+            .args(args)
+            .env_remove("PLEO_API_KEY")
+            .env_remove("PLEO_KEYS_HOME")
+            .env_remove("PLEO_KEYS_ENV")
+            .env_remove("PLEO_KEYS_BASE_URL")
+            .env_remove("PLEO_KEYS_SECRET_STORE")
+            .env("PLEO_KEYS_PASSPHRASE", PASSPHRASE)
+            .env("PLEO_KEYS_SCRYPT_WORK_FACTOR", "10")
+            .env("PLEO_KEYS_LOG", "debug")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let input = stdin.map(str::to_string);
+        let out = tokio::task::spawn_blocking(move || {
+            let mut child = cmd.spawn().expect("binary runs");
+            if let Some(mut pipe) = child.stdin.take() {
+                use std::io::Write;
+                if let Some(input) = input {
+                    pipe.write_all(input.as_bytes()).expect("write stdin");
+                }
+            }
+            child.wait_with_output().expect("binary finishes")
+        })
+        .await
+        .expect("join");
+        let out = Out {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        let mut t = self.transcript.lock().unwrap();
+        t.push_str(&out.stdout);
+        t.push_str(&out.stderr);
+        out
+    }
+
+    async fn set_key(&self, key: &str, extra: &[&str]) -> Out {
+        let mut args = vec!["set-key", "--json"];
+        args.extend_from_slice(extra);
+        self.run(&args, Some(&format!("{key}\n"))).await
+    }
+
+    fn state_bytes(&self) -> Option<Vec<u8>> {
+        std::fs::read(self.home().join("state.json")).ok()
+    }
+
+    fn audit(&self) -> String {
+        std::fs::read_to_string(self.home().join("audit.log")).unwrap_or_default()
+    }
+
+    fn saw(&self, method: &str, path_prefix: &str) -> usize {
+        self.sandbox
+            .control()
+            .requests()
+            .iter()
+            .filter(|r| r.method == method && r.path_and_query.starts_with(path_prefix))
+            .count()
+    }
+}
+
+fn company_urn(id: &str) -> String {
+    format!("urn:pleo:company:{id}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_activation_creates_the_installation_then_rechecks_read_only() {
+    let w = World::new().await;
+    let out = w
+        .set_key(sandbox::HEALTHY_KEY, &["--expires", "2099-01-31"])
+        .await;
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let j = out.json();
+    assert_eq!(j["status"], "ok");
+    assert_eq!(j["reason"], "active");
+    assert_eq!(j["company_id"], sandbox::ACME_ID);
+    assert_eq!(j["company_name"], "Acme Sandbox ApS");
+    assert_eq!(j["installation_status"], "ACTIVATED");
+    assert_eq!(j["expires_on"], "2099-01-31");
+    assert_eq!(j["missing_scopes"], Value::Array(vec![]));
+    assert_eq!(
+        j["key_hint"],
+        format!(
+            "…{}",
+            &sandbox::HEALTHY_KEY[sandbox::HEALTHY_KEY.len() - 4..]
+        )
+    );
+    let steps: Vec<(String, String)> = j["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap().into(),
+                s["result"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(steps.len(), 6);
+    assert!(steps.iter().all(|(_, r)| r == "passed"), "{steps:?}");
+    assert_eq!(
+        w.sandbox
+            .control()
+            .installation_status(&company_urn(sandbox::ACME_ID))
+            .as_deref(),
+        Some("ACTIVATED")
+    );
+    assert_eq!(
+        w.saw("POST", "/v1/installations/me"),
+        1,
+        "installation created once"
+    );
+    assert!(w.home().join("key.age").exists());
+
+    let before = w.state_bytes();
+    let out = w.run(&["check", "--json"], None).await;
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    assert_eq!(out.json()["reason"], "active");
+    assert_eq!(
+        w.saw("POST", "/v1/installations/me"),
+        1,
+        "a re-check never re-creates"
+    );
+    assert_eq!(w.saw("PUT", "/v1/installations/me"), 0);
+    assert_eq!(
+        w.state_bytes(),
+        before,
+        "an unchanged check leaves state.json as it was"
+    );
+    // Company-scoped calls carry the company id.
+    assert!(
+        w.saw(
+            "GET",
+            &format!("/v1/installations/me?company_id={}", sandbox::ACME_ID)
+        ) >= 2
+    );
+
+    // Human output names the company as Pleo's guidelines ask.
+    let out = w.run(&["check"], None).await;
+    assert!(
+        out.stdout
+            .contains(&format!("Connected to Company ID: {}", sandbox::ACME_ID)),
+        "{}",
+        out.stdout
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_key_is_critical_and_a_rejected_one_is_never_stored() {
+    let w = World::new().await;
+    assert_eq!(w.set_key(sandbox::HEALTHY_KEY, &[]).await.code, 0);
+    w.sandbox.control().revoke(sandbox::HEALTHY_KEY);
+    let out = w.run(&["check", "--json"], None).await;
+    assert_eq!(out.code, 2);
+    let j = out.json();
+    assert_eq!(j["status"], "critical");
+    assert_eq!(j["reason"], "key_rejected");
+    assert!(j["next_action"].as_str().unwrap().contains("set-key"));
+    assert_eq!(w.saw("GET", "/v1/introspect"), 2, "401 is never retried");
+
+    let w = World::new().await;
+    let out = w.set_key(sandbox::REVOKED_KEY, &[]).await;
+    assert_eq!(
+        (out.code, out.json()["reason"].clone()),
+        (2, "key_rejected".into())
+    );
+    assert!(
+        !w.home().join("key.age").exists(),
+        "a failed activation stores nothing"
+    );
+    assert!(w.state_bytes().is_none());
+    let out = w.run(&["status", "--json"], None).await;
+    assert_eq!(out.json()["reason"], "not_configured");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_scopes_are_critical_with_the_list() {
+    let w = World::new().await;
+    let out = w.set_key(sandbox::MISSING_SCOPE_KEY, &[]).await;
+    assert_eq!(out.code, 2);
+    let j = out.json();
+    assert_eq!(j["reason"], "missing_scopes");
+    assert_eq!(
+        j["missing_scopes"],
+        serde_json::json!(["export-jobs:write"])
+    );
+    assert!(
+        j["next_action"]
+            .as_str()
+            .unwrap()
+            .contains("export-jobs:write")
+    );
+    assert!(w.state_bytes().is_none());
+
+    // A scope lost later is caught by the next check.
+    let w = World::new().await;
+    assert_eq!(w.set_key(sandbox::HEALTHY_KEY, &[]).await.code, 0);
+    w.sandbox
+        .control()
+        .remove_scope(sandbox::HEALTHY_KEY, "export-items:read");
+    let out = w.run(&["check", "--json"], None).await;
+    assert_eq!(out.code, 2);
+    assert_eq!(
+        out.json()["missing_scopes"],
+        serde_json::json!(["export-items:read"])
+    );
+    // A custom requirement from the command line.
+    let out = w
+        .run(
+            &["--require-scope", "export-jobs:read", "check", "--json"],
+            None,
+        )
+        .await;
+    assert_eq!(out.code, 0, "{}", out.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_company_is_refused_without_confirmation_and_accepted_with_it() {
+    let w = World::new().await;
+    assert_eq!(w.set_key(sandbox::HEALTHY_KEY, &[]).await.code, 0);
+    let state_before = w.state_bytes();
+
+    let out = w.set_key(sandbox::OTHER_COMPANY_KEY, &[]).await;
+    assert_eq!(out.code, 2);
+    let j = out.json();
+    assert_eq!(j["reason"], "company_mismatch");
+    assert_eq!(j["company_id"], sandbox::COBALT_ID);
+    assert!(
+        j["next_action"]
+            .as_str()
+            .unwrap()
+            .contains("--confirm-company-change")
+    );
+    assert_eq!(
+        w.state_bytes(),
+        state_before,
+        "refusal changes nothing stored"
+    );
+
+    // The previous authentication state is invalidated: a check does not quietly use the old key.
+    let out = w.run(&["check", "--json"], None).await;
+    assert_eq!(out.code, 2);
+    assert_eq!(out.json()["reason"], "replacement_pending");
+    // ... until it is deliberately re-activated.
+    let out = w.run(&["reactivate", "--json"], None).await;
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    assert_eq!(out.json()["company_id"], sandbox::ACME_ID);
+    assert_eq!(w.run(&["check"], None).await.code, 0);
+
+    let out = w
+        .set_key(sandbox::OTHER_COMPANY_KEY, &["--confirm-company-change"])
+        .await;
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    assert_eq!(out.json()["company_id"], sandbox::COBALT_ID);
+    let status = w.run(&["status", "--json"], None).await.json();
+    assert_eq!(status["company_id"], sandbox::COBALT_ID);
+    let audit = w.audit();
+    assert!(audit.contains("company_change_refused"), "{audit}");
+    assert!(audit.contains("company_change_confirmed"), "{audit}");
+    assert!(audit.contains("key_replaced"), "{audit}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_organisation_key_needs_an_explicit_company() {
+    let w = World::new().await;
+    let out = w.set_key(sandbox::ORG_KEY, &[]).await;
+    assert_eq!(out.code, 2);
+    let j = out.json();
+    assert_eq!(j["reason"], "company_required");
+    let msg = j["message"].as_str().unwrap();
+    assert!(
+        msg.contains(sandbox::ACME_ID) && msg.contains(sandbox::BOREALIS_ID),
+        "{msg}"
+    );
+    assert_eq!(w.saw("POST", "/v1/installations/me"), 0);
+
+    let out = w
+        .set_key(sandbox::ORG_KEY, &["--company", sandbox::COBALT_ID])
+        .await;
+    assert_eq!(
+        out.json()["reason"],
+        "company_required",
+        "Cobalt is in another organisation"
+    );
+
+    let out = w
+        .set_key(sandbox::ORG_KEY, &["--company", sandbox::BOREALIS_ID])
+        .await;
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    assert_eq!(out.json()["company_id"], sandbox::BOREALIS_ID);
+    assert_eq!(out.json()["company_name"], "Borealis Sandbox AB");
+    assert_eq!(w.run(&["check"], None).await.code, 0);
+
+    let out = w
+        .set_key(sandbox::ORG_KEY, &["--company", "not-a-uuid"])
+        .await;
+    assert_eq!(out.code, 3, "usage errors are unknown, not critical");
+    assert!(out.stderr.contains("UUID"), "{}", out.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outages_and_rate_limits_are_unknown_then_recover() {
+    let w = World::new().await;
+    assert_eq!(w.set_key(sandbox::HEALTHY_KEY, &[]).await.code, 0);
+    let state = w.state_bytes();
+    let ctl = w.sandbox.control();
+
+    ctl.outage(503, None);
+    let seen = ctl.request_count();
+    let out = w.run(&["check", "--json"], None).await;
+    assert_eq!(out.code, 3, "{}", out.stdout);
+    assert_eq!(out.json()["reason"], "server_error");
+    let attempts = ctl.request_count() - seen;
+    assert!(
+        (2..=4).contains(&attempts),
+        "retried a few times, no storm: {attempts}"
+    );
+    assert_eq!(w.state_bytes(), state);
+    ctl.clear_faults();
+    assert_eq!(w.run(&["check"], None).await.code, 0);
+
+    ctl.rate_limit(RetryAfter::Seconds(120), None);
+    let seen = ctl.request_count();
+    let out = w.run(&["check", "--json"], None).await;
+    assert_eq!(out.code, 3);
+    let j = out.json();
+    assert_eq!(j["reason"], "rate_limited");
+    assert!(j["message"].as_str().unwrap().contains("120"), "{j}");
+    assert_eq!(
+        ctl.request_count() - seen,
+        1,
+        "a long Retry-After is not waited out in the call"
+    );
+    ctl.clear_faults();
+
+    // A short Retry-After (as an HTTP-date too) is honoured and the check passes.
+    ctl.rate_limit(RetryAfter::HttpDate(1), Some(1));
+    let out = w.run(&["check", "--json"], None).await;
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    assert_eq!(w.state_bytes(), state);
+
+    // A dead port: unreachable, unknown.
+    let out = w
+        .run_env(
+            &["--base-url", "http://127.0.0.1:9", "check", "--json"],
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(out.code, 3);
+    assert_eq!(out.json()["reason"], "unreachable");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_is_offline_and_forget_removes_everything() {
+    let w = World::new().await;
+    let out = w.run(&["status", "--json"], None).await;
+    assert_eq!(
+        (out.code, out.json()["reason"].clone()),
+        (2, "not_configured".into())
+    );
+    assert_eq!(w.set_key(sandbox::HEALTHY_KEY, &[]).await.code, 0);
+    let seen = w.sandbox.control().request_count();
+    let out = w.run(&["status", "--json"], None).await;
+    assert_eq!(out.code, 0);
+    let j = out.json();
+    assert_eq!(j["company_id"], sandbox::ACME_ID);
+    assert_eq!(j["installation_status"], "ACTIVATED");
+    let human = w.run(&["status"], None).await;
+    assert!(
+        human.stdout.contains("Acme Sandbox ApS"),
+        "{}",
+        human.stdout
+    );
+    assert_eq!(
+        w.sandbox.control().request_count(),
+        seen,
+        "status asks nobody"
+    );
+
+    let out = w.run(&["forget"], None).await;
+    assert_ne!(out.code, 0, "no confirmation, nothing removed");
+    assert!(w.home().join("key.age").exists());
+    let out = w.run(&["forget", "--yes"], None).await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!w.home().join("key.age").exists());
+    assert!(w.state_bytes().is_none());
+    assert!(w.audit().contains("key_forgotten"));
+    let out = w.run(&["check", "--json"], None).await;
+    assert_eq!(
+        (out.code, out.json()["reason"].clone()),
+        (2, "not_configured".into())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_keys_are_refused_locally_with_their_own_message() {
+    let w = World::new().await;
+    for (input, words) in [
+        ("   \n", "empty"),
+        ("pls_abc def_123\n", "space"),
+        ("pls_abc:def_123", "':'"),
+        ("pls_abc\u{7}_123", "control"),
+    ] {
+        let out = w.set_key(input, &[]).await;
+        assert_eq!(out.code, 2, "{input:?}");
+        let j = out.json();
+        assert_eq!(j["reason"], "invalid_key_format");
+        assert!(
+            j["message"].as_str().unwrap().contains(words),
+            "{input:?}: {j}"
+        );
+    }
+    let huge = "a".repeat(100_000);
+    let out = w.set_key(&huge, &[]).await;
+    assert_eq!(out.code, 3, "over the read limit");
+    assert_eq!(
+        w.sandbox.control().request_count(),
+        0,
+        "nothing reached the network"
+    );
+    assert!(!w.audit().contains("key_entered"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn environment_key_is_used_for_the_run_and_never_stored() {
+    let w = World::new().await;
+    let out = w
+        .run_env(
+            &["check", "--json"],
+            None,
+            &[("PLEO_API_KEY", sandbox::HEALTHY_KEY)],
+        )
+        .await;
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    let j = out.json();
+    assert!(
+        j["key_source"].as_str().unwrap().contains("PLEO_API_KEY"),
+        "{j}"
+    );
+    assert!(!w.home().join("key.age").exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_http_to_another_host_and_usage_errors_exit_unknown() {
+    let w = World::new().await;
+    let out = w
+        .run(&["--base-url", "http://10.20.30.40", "check"], None)
+        .await;
+    assert_eq!(out.code, 3);
+    assert!(out.stderr.contains("unencrypted"), "{}", out.stderr);
+    let out = w.run(&["--no-such-flag"], None).await;
+    assert_eq!(out.code, 3);
+    let out = w.run(&["set-key", "--expires", "next week"], None).await;
+    assert_eq!(out.code, 3);
+    assert!(out.stderr.contains("YYYY-MM-DD"), "{}", out.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sandbox_flag_alone_shows_a_healthy_connection() {
+    let out = tokio::task::spawn_blocking(|| {
+        Command::new(env!("CARGO_BIN_EXE_pleo-keys"))
+            .arg("--sandbox")
+            .env_remove("PLEO_API_KEY")
+            .stdin(Stdio::null())
+            .output()
+            .expect("runs")
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("Connected to Company ID: 11111111-1111-4111-8111-111111111111"),
+        "{stdout}"
+    );
+}
+
+/// After the scenarios above in one home, the key is nowhere but the encrypted store.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_key_appears_nowhere_but_the_encrypted_store() {
+    use base64::Engine;
+    let w = World::new().await;
+    let keys = [
+        sandbox::HEALTHY_KEY,
+        sandbox::OTHER_COMPANY_KEY,
+        sandbox::REVOKED_KEY,
+    ];
+    w.set_key(sandbox::HEALTHY_KEY, &["--expires", "2099-01-01"])
+        .await;
+    w.set_key(sandbox::OTHER_COMPANY_KEY, &[]).await;
+    w.set_key(sandbox::REVOKED_KEY, &[]).await;
+    w.run(&["reactivate"], None).await;
+    w.sandbox.control().outage(502, Some(10));
+    w.run(&["check", "--json"], None).await;
+    w.sandbox.control().clear_faults();
+    w.sandbox.control().revoke(sandbox::HEALTHY_KEY);
+    w.run(&["check"], None).await;
+    w.run(&["status"], None).await;
+    w.run_env(
+        &["check"],
+        None,
+        &[("PLEO_API_KEY", sandbox::OTHER_COMPANY_KEY)],
+    )
+    .await;
+
+    let mut needles: Vec<String> = Vec::new();
+    for k in keys {
+        needles.push(k.to_string());
+        needles.push(base64::engine::general_purpose::STANDARD.encode(format!("{k}:")));
+        // The secret half of the key on its own.
+        needles.push(k[4..36].to_string());
+    }
+    let transcript = w.transcript.lock().unwrap().clone();
+    for n in &needles {
+        assert!(
+            !transcript.contains(n.as_str()),
+            "stdout/stderr leaked a key"
+        );
+    }
+    let files = walk(w.home());
+    assert!(
+        files.iter().any(|f| f.to_string_lossy().contains("logs")),
+        "logs were written: {files:?}"
+    );
+    for file in files {
+        if file.file_name().is_some_and(|n| n == "key.age") {
+            continue;
+        }
+        let bytes = std::fs::read(&file).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        for n in &needles {
+            assert!(!text.contains(n.as_str()), "{} holds a key", file.display());
+        }
+    }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = entry.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
