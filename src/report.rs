@@ -80,15 +80,23 @@ impl Report {
         report.checked_at = Some(checked_at);
         report.expires_on = expires_on;
         report.steps = run.steps.iter().map(step_json).collect();
-        if report.status == CheckStatus::Warning
-            && let Some(step) = run
-                .steps
-                .iter()
-                .find(|s| s.name == StepName::Expiry && s.result == StepResult::Warning)
-        {
-            report.message = format!("{} Warning: {}.", state.headline(), step.message);
-            report.next_action =
-                Some("Create a replacement key in Pleo, then run: pleo-keys set-key --expires YYYY-MM-DD".into());
+        if report.status == CheckStatus::Warning {
+            report.message = match (run.expires_in_days, expires_on) {
+                (Some(days), Some(date)) if days >= 0 => format!(
+                    "{} The key expires on {date}, in {days} day{}.",
+                    state.headline(),
+                    if days == 1 { "" } else { "s" }
+                ),
+                (_, Some(date)) => format!(
+                    "{} The expiry date recorded for the key ({date}) has passed.",
+                    state.headline()
+                ),
+                _ => state.headline(),
+            };
+            report.next_action = Some(
+                "Create a replacement key in Pleo, then run: pleo-keys set-key --expires YYYY-MM-DD"
+                    .into(),
+            );
         }
         report
     }
@@ -138,7 +146,7 @@ impl Report {
             out.push_str(&format!("Next: {next}\n"));
         }
         if let (Some(hint), Some(source)) = (&self.key_hint, &self.key_source) {
-            out.push_str(&format!("Key: {hint} ({source})\n"));
+            out.push_str(&format!("Key: {hint} · {source}\n"));
         }
         for note in &self.notes {
             out.push_str(&format!("Note: {note}\n"));

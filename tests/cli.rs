@@ -607,3 +607,108 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_inactive_installation_is_reported_and_reactivate_fixes_it() {
+    let w = World::new().await;
+    assert_eq!(w.set_key(sandbox::HEALTHY_KEY, &[]).await.code, 0);
+    let ctl = w.sandbox.control();
+    let acme = company_urn(sandbox::ACME_ID);
+
+    ctl.set_installation(&acme, "INACTIVE", None, false);
+    let out = w.run(&["check", "--json"], None).await;
+    assert_eq!(out.code, 2);
+    assert_eq!(out.json()["reason"], "installation_inactive");
+    assert_eq!(out.json()["installation_status"], "INACTIVE");
+    assert!(
+        out.json()["next_action"]
+            .as_str()
+            .unwrap()
+            .contains("reactivate")
+    );
+    assert_eq!(
+        ctl.installation_status(&acme).as_deref(),
+        Some("INACTIVE"),
+        "a check never writes"
+    );
+    let out = w.run(&["reactivate", "--json"], None).await;
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    assert_eq!(ctl.installation_status(&acme).as_deref(), Some("ACTIVATED"));
+
+    // An installation Pleo keeps in ERROR stays not active, with the reason.
+    ctl.set_installation(&acme, "ERROR", Some("NOT_ENTITLED"), true);
+    let out = w.run(&["reactivate", "--json"], None).await;
+    assert_eq!(out.code, 2);
+    let j = out.json();
+    assert_eq!(j["reason"], "installation_inactive");
+    assert!(
+        j["message"].as_str().unwrap().contains("NOT_ENTITLED"),
+        "{j}"
+    );
+    assert!(j["next_action"].as_str().unwrap().contains("enable"), "{j}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_corrupt_state_file_is_named_and_never_overwritten() {
+    let w = World::new().await;
+    assert_eq!(w.set_key(sandbox::HEALTHY_KEY, &[]).await.code, 0);
+    let state = w.home().join("state.json");
+    std::fs::write(&state, b"{\"version\": 1, \"company_id\": ").unwrap();
+    for args in [&["check", "--json"][..], &["status", "--json"][..]] {
+        let out = w.run(args, None).await;
+        assert_eq!(out.code, 3, "{args:?}");
+        let j = out.json();
+        assert_eq!(j["reason"], "storage_error");
+        assert!(
+            j["message"]
+                .as_str()
+                .unwrap()
+                .contains(&state.display().to_string()),
+            "{j}"
+        );
+    }
+    let out = w.set_key(sandbox::ROTATED_KEY, &[]).await;
+    assert_eq!(out.code, 3);
+    assert_eq!(
+        std::fs::read(&state).unwrap(),
+        b"{\"version\": 1, \"company_id\": "
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_passphrase_says_so() {
+    let w = World::new().await;
+    assert_eq!(w.set_key(sandbox::HEALTHY_KEY, &[]).await.code, 0);
+    let out = w
+        .run_env(
+            &["check", "--json"],
+            None,
+            &[("PLEO_KEYS_PASSPHRASE", "not the passphrase")],
+        )
+        .await;
+    assert_eq!(out.code, 3);
+    let j = out.json();
+    assert_eq!(j["reason"], "storage_error");
+    assert!(j["message"].as_str().unwrap().contains("passphrase"), "{j}");
+}
+
+/// `Debug` of every type that holds or has touched the key.
+#[tokio::test]
+async fn debug_output_never_shows_the_key() {
+    use pleo_keys::pleo::{CallLog, ClientSettings, Endpoint, PleoClient};
+    use pleo_keys::secret::ApiKey;
+    use pleo_keys::store::SecretStore;
+    let (key, _) = ApiKey::parse(sandbox::HEALTHY_KEY).unwrap();
+    let store = SecretStore::in_memory();
+    store.save(&key).await.unwrap();
+    let loaded = store.load().await.unwrap();
+    let client = PleoClient::new(
+        &key,
+        Endpoint::custom("http://127.0.0.1:9", "custom").unwrap(),
+        ClientSettings::default(),
+        CallLog::default(),
+    )
+    .unwrap();
+    let dumped = format!("{key:?} {key} {store:?} {loaded:?} {client:?}");
+    assert!(!dumped.contains(&sandbox::HEALTHY_KEY[4..36]), "{dumped}");
+}

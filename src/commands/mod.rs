@@ -210,6 +210,10 @@ async fn run_sandbox_server(port: u16) -> i32 {
         }
     };
     println!("{}", sandbox.describe());
+    println!(
+        "Point pleo-keys at it (with a home of its own, so your real state is untouched):\n  pleo-keys --base-url {} --home /tmp/pleo-keys-demo --secret-store file set-key",
+        sandbox.url()
+    );
     println!("\nPress Ctrl-C to stop.");
     let _ = std::io::stdout().flush();
     setup::wait_for_shutdown_signal().await;
