@@ -1,5 +1,6 @@
 //! pleo-keys: the life of a Pleo Standalone API Key, from the shell and (soon) a dashboard.
 
+pub mod app;
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -29,6 +29,8 @@ pub struct CallRecord {
 pub struct CallLog {
     inner: Arc<Mutex<VecDeque<CallRecord>>>,
     capacity: usize,
+    /// The dashboard hears about each call as it happens.
+    listener: Option<tokio::sync::mpsc::UnboundedSender<CallRecord>>,
 }
 
 impl Default for CallLog {
@@ -42,10 +44,23 @@ impl CallLog {
         CallLog {
             inner: Arc::new(Mutex::new(VecDeque::with_capacity(capacity.min(64)))),
             capacity: capacity.max(1),
+            listener: None,
         }
     }
 
+    /// Also send every record to `listener` (a closed receiver is ignored).
+    pub fn with_listener(
+        mut self,
+        listener: tokio::sync::mpsc::UnboundedSender<CallRecord>,
+    ) -> CallLog {
+        self.listener = Some(listener);
+        self
+    }
+
     pub fn record(&self, record: CallRecord) {
+        if let Some(tx) = &self.listener {
+            let _ = tx.send(record.clone());
+        }
         let mut calls = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         if calls.len() == self.capacity {
             calls.pop_front();

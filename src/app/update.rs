@@ -1,0 +1,744 @@
+//! `update(app, msg) -> Vec<Cmd>`: every change to the dashboard happens here, synchronously.
+//! The runtime sets `app.now` before each call, so time is an input like any other.
+
+use super::keymap::{Action, is_ctrl_c};
+use super::model::*;
+use crate::lifecycle::engine::ReplaceOptions;
+use crate::lifecycle::{CheckStatus, Degradation, Lifecycle};
+use crate::pleo::CallRecord;
+use crate::secret::{ApiKey, MAX_KEY_BYTES};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use std::time::Duration;
+use zeroize::Zeroizing;
+
+/// First retry after a transient fault; doubles per failure up to the revalidation interval.
+pub const FIRST_BACKOFF: Duration = Duration::from_secs(15);
+/// A paste longer than this is not a key and is not kept in memory at all.
+const MAX_PASTE: usize = 4 * MAX_KEY_BYTES;
+
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    /// Bracketed paste: one event, never keystrokes that could fire bindings.
+    Paste(String),
+    Resize(u16, u16),
+    /// The runtime's clock moved (spinner frame, countdowns).
+    Tick,
+    /// The revalidation timer fired.
+    CheckDue,
+    CheckFinished {
+        generation: u64,
+        result: RunResult,
+    },
+    /// A new key, a confirmed company change, a chosen company, or a re-activation finished.
+    ActivationFinished {
+        generation: u64,
+        result: RunResult,
+        /// The key that was tried, when it was a new one (needed to confirm a company change).
+        key: Option<ApiKey>,
+        expires_on: Option<jiff::civil::Date>,
+    },
+    Call(CallRecord),
+    /// The file store was unlocked (Ok(has a key)) or not (Err(message)).
+    StoreUnlocked(Result<bool, String>),
+    SandboxDone(Result<String, String>),
+    /// SIGTERM, SIGHUP or SIGINT.
+    Shutdown,
+}
+
+#[derive(Debug)]
+pub enum Cmd {
+    Check {
+        generation: u64,
+    },
+    Activate {
+        generation: u64,
+        key: ApiKey,
+        opts: ReplaceOptions,
+    },
+    Reactivate {
+        generation: u64,
+    },
+    /// Replace any pending revalidation timer with one at `at`.
+    ScheduleCheck {
+        at: jiff::Timestamp,
+    },
+    Unlock {
+        passphrase: Zeroizing<String>,
+    },
+    Sandbox {
+        action: SandboxAction,
+    },
+    Quit,
+}
+
+pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
+    match msg {
+        Msg::Key(ev) => {
+            if ev.kind == KeyEventKind::Release {
+                return vec![];
+            }
+            if is_ctrl_c(&ev) {
+                return quit(app);
+            }
+            on_key(app, ev)
+        }
+        Msg::Paste(text) => on_paste(app, text),
+        Msg::Resize(w, h) => {
+            app.size = (w, h);
+            vec![]
+        }
+        Msg::Tick => {
+            if app.is_animating() {
+                app.spinner = app.spinner.wrapping_add(1);
+            }
+            vec![]
+        }
+        Msg::CheckDue => {
+            if app.has_key {
+                start_check(app)
+            } else {
+                vec![]
+            }
+        }
+        Msg::CheckFinished { generation, result } => {
+            if generation != app.generation {
+                return vec![]; // a result for a key that is no longer current
+            }
+            app.check_in_flight = false;
+            let mut cmds = apply_result(app, result);
+            if app.check_again {
+                app.check_again = false;
+                cmds.extend(start_check(app));
+            }
+            cmds
+        }
+        Msg::ActivationFinished {
+            generation,
+            result,
+            key,
+            expires_on,
+        } => {
+            if generation != app.generation {
+                return vec![];
+            }
+            on_activation(app, result, key, expires_on)
+        }
+        Msg::Call(record) => {
+            if app.calls.len() == MAX_CALLS {
+                app.calls.pop_front();
+            }
+            app.calls.push_back(record);
+            if app.calls_scroll > 0 {
+                // Keep the rows being read in place as new ones arrive on top.
+                app.calls_scroll = (app.calls_scroll + 1).min(app.calls.len().saturating_sub(1));
+            }
+            vec![]
+        }
+        Msg::StoreUnlocked(result) => match result {
+            Ok(has_key) => {
+                app.overlay = Overlay::None;
+                app.has_key = has_key;
+                if has_key {
+                    app.lifecycle = Lifecycle::Activating;
+                    start_check(app)
+                } else {
+                    app.lifecycle = Lifecycle::NotConfigured;
+                    vec![]
+                }
+            }
+            Err(message) => {
+                if let Overlay::Passphrase(p) = &mut app.overlay {
+                    p.busy = false;
+                    p.text = Zeroizing::new(String::new());
+                    p.error = Some(message);
+                }
+                vec![]
+            }
+        },
+        Msg::SandboxDone(result) => {
+            app.notice = Some(match result {
+                Ok(text) => Banner {
+                    level: BannerLevel::Info,
+                    text: format!(
+                        "Sandbox: {text}. Press {} to check now.",
+                        Action::Revalidate.key_label()
+                    ),
+                },
+                Err(text) => Banner {
+                    level: BannerLevel::Error,
+                    text: format!("Sandbox switch failed: {text}"),
+                },
+            });
+            vec![]
+        }
+        Msg::Shutdown => quit(app),
+    }
+}
+
+fn quit(app: &mut App) -> Vec<Cmd> {
+    app.should_quit = true;
+    vec![Cmd::Quit]
+}
+
+/// Single flight: a second request while one runs only queues one more.
+fn start_check(app: &mut App) -> Vec<Cmd> {
+    if app.check_in_flight {
+        app.check_again = true;
+        return vec![];
+    }
+    app.check_in_flight = true;
+    vec![Cmd::Check {
+        generation: app.generation,
+    }]
+}
+
+/// A new key (or a deliberate re-activation) starts: everything in flight becomes stale.
+fn next_generation(app: &mut App) -> u64 {
+    app.generation += 1;
+    app.check_in_flight = false;
+    app.check_again = false;
+    app.generation
+}
+
+fn on_key(app: &mut App, ev: KeyEvent) -> Vec<Cmd> {
+    match &mut app.overlay {
+        Overlay::None => {}
+        Overlay::Help => {
+            if matches!(
+                ev.code,
+                KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') | KeyCode::Enter
+            ) {
+                app.overlay = Overlay::None;
+            }
+            return vec![];
+        }
+        Overlay::KeyEntry(_) => return key_entry_key(app, ev),
+        Overlay::ConfirmCompany(_) => return confirm_key(app, ev),
+        Overlay::ChooseCompany(_) => return picker_key(app, ev),
+        Overlay::Passphrase(_) => return passphrase_key(app, ev),
+        Overlay::Sandbox(_) => return sandbox_key(app, ev),
+    }
+    let Some(action) = Action::for_key(&ev) else {
+        return vec![];
+    };
+    match action {
+        Action::Quit => quit(app),
+        Action::Help => {
+            app.overlay = Overlay::Help;
+            vec![]
+        }
+        Action::EnterKey => {
+            app.overlay = Overlay::KeyEntry(KeyEntry::default());
+            vec![]
+        }
+        Action::Revalidate => {
+            if app.has_key {
+                app.notice = None;
+                start_check(app)
+            } else {
+                vec![]
+            }
+        }
+        Action::Reactivate => {
+            if !app.has_key {
+                return vec![];
+            }
+            let generation = next_generation(app);
+            app.check_in_flight = true;
+            app.lifecycle = Lifecycle::Activating;
+            app.notice = None;
+            vec![Cmd::Reactivate { generation }]
+        }
+        Action::SandboxPanel => {
+            if app.ctx.sandbox {
+                app.overlay = Overlay::Sandbox(SandboxPanel::default());
+            }
+            vec![]
+        }
+        Action::ScrollUp => {
+            app.calls_scroll = app.calls_scroll.saturating_sub(1);
+            vec![]
+        }
+        Action::ScrollDown => {
+            app.calls_scroll = (app.calls_scroll + 1).min(app.calls.len().saturating_sub(1));
+            vec![]
+        }
+    }
+}
+
+fn plain_char(ev: &KeyEvent) -> Option<char> {
+    match ev.code {
+        KeyCode::Char(c)
+            if !ev
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+        {
+            Some(c)
+        }
+        _ => None,
+    }
+}
+
+fn key_entry_key(app: &mut App, ev: KeyEvent) -> Vec<Cmd> {
+    let Overlay::KeyEntry(entry) = &mut app.overlay else {
+        return vec![];
+    };
+    if entry.busy {
+        return vec![]; // activation running: the field is frozen until it answers
+    }
+    let clear_line = ev.modifiers.contains(KeyModifiers::CONTROL) && ev.code == KeyCode::Char('u');
+    match ev.code {
+        KeyCode::Esc => {
+            app.overlay = Overlay::None;
+            return vec![];
+        }
+        KeyCode::Enter => return submit_key(app),
+        KeyCode::Tab | KeyCode::BackTab => {
+            entry.focus = match entry.focus {
+                KeyField::Key => KeyField::Expiry,
+                KeyField::Expiry => KeyField::Key,
+            };
+        }
+        KeyCode::Backspace => {
+            match entry.focus {
+                KeyField::Key => {
+                    entry.text.pop();
+                }
+                KeyField::Expiry => {
+                    entry.expiry.pop();
+                }
+            }
+            entry.error = None;
+        }
+        _ if clear_line => {
+            match entry.focus {
+                KeyField::Key => entry.text.clear(),
+                KeyField::Expiry => entry.expiry.clear(),
+            }
+            entry.error = None;
+        }
+        _ => {
+            if let Some(c) = plain_char(&ev) {
+                match entry.focus {
+                    KeyField::Key if entry.text.len() < MAX_PASTE => entry.text.push(c),
+                    KeyField::Expiry if entry.expiry.len() < 10 => entry.expiry.push(c),
+                    _ => {}
+                }
+                entry.error = None;
+            }
+        }
+    }
+    vec![]
+}
+
+fn submit_key(app: &mut App) -> Vec<Cmd> {
+    let Overlay::KeyEntry(entry) = &mut app.overlay else {
+        return vec![];
+    };
+    let (key, warnings) = match ApiKey::parse(&entry.text) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            entry.error = Some(capitalise(&e.to_string()));
+            entry.focus = KeyField::Key;
+            return vec![];
+        }
+    };
+    let expires_on = if entry.expiry.trim().is_empty() {
+        None
+    } else {
+        match entry.expiry.trim().parse::<jiff::civil::Date>() {
+            Ok(d) => Some(d),
+            Err(_) => {
+                entry.error =
+                    Some("The expiry date must look like 2027-03-31 (YYYY-MM-DD).".into());
+                entry.focus = KeyField::Expiry;
+                return vec![];
+            }
+        }
+    };
+    entry.warning = warnings.first().map(|w| capitalise(w.message()));
+    entry.error = None;
+    entry.busy = true;
+    let generation = next_generation(app);
+    app.lifecycle = Lifecycle::Activating;
+    app.notice = None;
+    vec![Cmd::Activate {
+        generation,
+        key,
+        opts: ReplaceOptions {
+            expires_on,
+            company: None,
+            confirm_company_change: false,
+        },
+    }]
+}
+
+fn on_paste(app: &mut App, text: String) -> Vec<Cmd> {
+    let text = Zeroizing::new(text);
+    let trimmed = text.trim_end_matches(['\r', '\n']);
+    match &mut app.overlay {
+        Overlay::KeyEntry(entry) if !entry.busy => {
+            if trimmed.len() > MAX_PASTE {
+                entry.error = Some(format!(
+                    "That paste is {} bytes: far too long for a key. Copy only the key.",
+                    trimmed.len()
+                ));
+                return vec![];
+            }
+            match entry.focus {
+                KeyField::Key => entry.text.push_str(trimmed),
+                KeyField::Expiry => {
+                    let room = 10usize.saturating_sub(entry.expiry.len());
+                    entry.expiry.extend(trimmed.chars().take(room));
+                }
+            }
+            entry.error = None;
+        }
+        Overlay::Passphrase(p) if !p.busy && trimmed.len() <= MAX_PASTE => {
+            p.text.push_str(trimmed);
+        }
+        // Anywhere else a paste is ignored: it must never act as key presses.
+        _ => {}
+    }
+    vec![]
+}
+
+fn confirm_key(app: &mut App, ev: KeyEvent) -> Vec<Cmd> {
+    let Overlay::ConfirmCompany(c) = &mut app.overlay else {
+        return vec![];
+    };
+    if c.busy {
+        return vec![];
+    }
+    match ev.code {
+        KeyCode::Char('y') | KeyCode::Char('Y') => {
+            c.busy = true;
+            let key = c.key.clone();
+            let expires_on = c.expires_on;
+            let generation = next_generation(app);
+            app.lifecycle = Lifecycle::Activating;
+            vec![Cmd::Activate {
+                generation,
+                key,
+                opts: ReplaceOptions {
+                    expires_on,
+                    company: None,
+                    confirm_company_change: true,
+                },
+            }]
+        }
+        KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
+            let current = c.current_id.clone();
+            let current_name = c.current_name.clone();
+            app.overlay = Overlay::None;
+            app.pending_replacement = true;
+            let shown = match current_name {
+                Some(n) => format!("{current} ({n})"),
+                None => current,
+            };
+            app.lifecycle = Lifecycle::Superseded {
+                detail: format!("Company change declined: still bound to {shown}, but not active."),
+            };
+            vec![]
+        }
+        _ => vec![],
+    }
+}
+
+fn picker_key(app: &mut App, ev: KeyEvent) -> Vec<Cmd> {
+    let Overlay::ChooseCompany(p) = &mut app.overlay else {
+        return vec![];
+    };
+    if p.busy {
+        return vec![];
+    }
+    match ev.code {
+        KeyCode::Up => p.selected = p.selected.saturating_sub(1),
+        KeyCode::Down => p.selected = (p.selected + 1).min(p.companies.len().saturating_sub(1)),
+        KeyCode::Esc => app.overlay = Overlay::None,
+        KeyCode::Enter => {
+            let Some((id, _)) = p.companies.get(p.selected) else {
+                return vec![];
+            };
+            let company = Some(id.clone());
+            p.busy = true;
+            let key = p.key.clone();
+            let expires_on = p.expires_on;
+            let generation = next_generation(app);
+            app.lifecycle = Lifecycle::Activating;
+            return vec![Cmd::Activate {
+                generation,
+                key,
+                opts: ReplaceOptions {
+                    expires_on,
+                    company,
+                    confirm_company_change: false,
+                },
+            }];
+        }
+        _ => {}
+    }
+    vec![]
+}
+
+fn passphrase_key(app: &mut App, ev: KeyEvent) -> Vec<Cmd> {
+    let Overlay::Passphrase(p) = &mut app.overlay else {
+        return vec![];
+    };
+    if p.busy {
+        return vec![];
+    }
+    match ev.code {
+        KeyCode::Esc => {
+            app.overlay = Overlay::None;
+            app.lifecycle = Lifecycle::StorageError {
+                detail: format!(
+                    "The stored key is locked in its encrypted file. Restart pleo-keys to unlock it, or press {} to enter a key.",
+                    Action::EnterKey.key_label()
+                ),
+            };
+        }
+        KeyCode::Enter if !p.text.is_empty() => {
+            p.busy = true;
+            p.error = None;
+            let passphrase = Zeroizing::new(p.text.to_string());
+            return vec![Cmd::Unlock { passphrase }];
+        }
+        KeyCode::Backspace => {
+            p.text.pop();
+        }
+        _ => {
+            if let Some(c) = plain_char(&ev) {
+                p.text.push(c);
+            }
+        }
+    }
+    vec![]
+}
+
+fn sandbox_key(app: &mut App, ev: KeyEvent) -> Vec<Cmd> {
+    let Overlay::Sandbox(panel) = &mut app.overlay else {
+        return vec![];
+    };
+    let rows = SandboxAction::ALL.len() + app.ctx.demo_keys.len();
+    match ev.code {
+        KeyCode::Esc | KeyCode::Char('s') | KeyCode::Char('q') => app.overlay = Overlay::None,
+        KeyCode::Up => panel.selected = panel.selected.saturating_sub(1),
+        KeyCode::Down => panel.selected = (panel.selected + 1).min(rows.saturating_sub(1)),
+        KeyCode::Enter => {
+            let i = panel.selected;
+            if let Some(action) = SandboxAction::ALL.get(i) {
+                let action = *action;
+                app.overlay = Overlay::None;
+                return vec![Cmd::Sandbox { action }];
+            }
+            // A demo key: open the key modal with it filled in (shown masked, like any key).
+            if let Some((_, key, _)) = app.ctx.demo_keys.get(i - SandboxAction::ALL.len()) {
+                let entry = KeyEntry {
+                    text: Zeroizing::new(key.clone()),
+                    ..KeyEntry::default()
+                };
+                app.overlay = Overlay::KeyEntry(entry);
+            }
+        }
+        _ => {}
+    }
+    vec![]
+}
+
+fn on_activation(
+    app: &mut App,
+    result: RunResult,
+    key: Option<ApiKey>,
+    expires_on: Option<jiff::civil::Date>,
+) -> Vec<Cmd> {
+    app.check_in_flight = false;
+    if result.committed || result.lifecycle.is_active() {
+        app.overlay = Overlay::None;
+        app.has_key = true;
+        app.pending_replacement = false;
+        let cmds = apply_result(app, result);
+        if let Lifecycle::Active {
+            company_id,
+            company_name,
+        } = &app.lifecycle
+        {
+            let shown = match company_name {
+                Some(n) => format!("{company_id} ({n})"),
+                None => company_id.clone(),
+            };
+            app.notice = Some(Banner {
+                level: BannerLevel::Success,
+                text: format!("Connected to Company ID: {shown}."),
+            });
+        }
+        return cmds;
+    }
+    match (&result.lifecycle, key) {
+        (Lifecycle::CompanyMismatch { expected, got }, Some(key)) => {
+            let current_name = if app.facts.company_id.as_deref() == Some(expected) {
+                app.facts.company_name.clone()
+            } else {
+                None
+            };
+            app.overlay = Overlay::ConfirmCompany(ConfirmCompany {
+                key,
+                expires_on,
+                current_id: expected.clone(),
+                current_name,
+                new_id: got.clone(),
+                new_name: result.report.company_name.clone(),
+                busy: false,
+            });
+            app.lifecycle = result.lifecycle.clone();
+            app.pending_replacement = app.has_key;
+            vec![]
+        }
+        (
+            Lifecycle::CompanyRequired {
+                organization_id,
+                companies,
+                ..
+            },
+            Some(key),
+        ) if !companies.is_empty() => {
+            app.overlay = Overlay::ChooseCompany(CompanyPicker {
+                key,
+                expires_on,
+                organization_id: organization_id.clone(),
+                companies: companies.clone(),
+                selected: 0,
+                busy: false,
+            });
+            app.lifecycle = result.lifecycle.clone();
+            vec![]
+        }
+        _ => {
+            // Failed: say what failed inside the modal, and leave the text to fix or replace.
+            let message = format!(
+                "{} {}",
+                result.lifecycle.headline(),
+                dashboard_hint(&result.lifecycle)
+            );
+            match &mut app.overlay {
+                Overlay::KeyEntry(entry) => {
+                    entry.busy = false;
+                    entry.error = Some(message.trim().to_string());
+                }
+                _ => {
+                    // A confirmation or a company choice that failed: back to the key modal.
+                    app.overlay = Overlay::KeyEntry(KeyEntry {
+                        error: Some(message.trim().to_string()),
+                        ..KeyEntry::default()
+                    });
+                }
+            }
+            app.pending_replacement = app.has_key;
+            let cmds = apply_result(app, result);
+            // Degraded: the new key is not active yet; retry it by entering it again.
+            cmds
+        }
+    }
+}
+
+/// What to do next, in dashboard words, inside the key modal.
+fn dashboard_hint(state: &Lifecycle) -> String {
+    match state {
+        Lifecycle::KeyRejected => {
+            "Check that the key was copied whole and is for this environment, or paste another."
+                .into()
+        }
+        Lifecycle::MissingScopes { .. } => {
+            "Create a key with these permissions in Pleo and paste it here.".into()
+        }
+        Lifecycle::Degraded(_) => "Press Enter to try again.".into(),
+        _ => String::new(),
+    }
+}
+
+/// Fold a check or activation result into the model, and schedule the next check.
+fn apply_result(app: &mut App, result: RunResult) -> Vec<Cmd> {
+    let report = &result.report;
+    app.facts.last_checked_at = Some(app.now);
+    match &result.lifecycle {
+        Lifecycle::Active { .. } => {
+            let was_active = app.lifecycle.is_active();
+            app.failures = 0;
+            app.facts.company_id = report.company_id.clone();
+            app.facts.company_name = report.company_name.clone();
+            app.facts.installation_status = report.installation_status.clone();
+            app.facts.required_scopes = report.required_scopes.clone();
+            app.facts.granted_scopes = report.granted_scopes.clone();
+            app.facts.key_hint = report.key_hint.clone().or(app.facts.key_hint.take());
+            app.facts.key_source = report.key_source.clone().or(app.facts.key_source.take());
+            app.facts.expires_on = report.expires_on.or(app.facts.expires_on);
+            app.facts.last_success_at = Some(app.now);
+            if !was_active && app.notice.is_none() && report.status != CheckStatus::Warning {
+                app.notice = Some(Banner {
+                    level: BannerLevel::Success,
+                    text: result.lifecycle.headline(),
+                });
+            }
+        }
+        Lifecycle::Degraded(_) => {
+            // Transient: keep the last good facts on screen.
+            app.failures = app.failures.saturating_add(1);
+        }
+        Lifecycle::MissingScopes { .. } => {
+            app.failures = 0;
+            app.facts.required_scopes = report.required_scopes.clone();
+            app.facts.granted_scopes = report.granted_scopes.clone();
+        }
+        Lifecycle::InstallationInactive { status, .. } => {
+            app.failures = 0;
+            app.facts.installation_status = Some(status.clone());
+        }
+        _ => app.failures = 0,
+    }
+    if !result.lifecycle.is_active() {
+        app.notice = None;
+    }
+    app.lifecycle = result.lifecycle;
+    schedule_next(app)
+}
+
+fn schedule_next(app: &mut App) -> Vec<Cmd> {
+    if !app.has_key {
+        app.next_check_at = None;
+        return vec![];
+    }
+    let every = app.ctx.revalidate_every;
+    let delay = match &app.lifecycle {
+        Lifecycle::Degraded(d) => {
+            let shift = app.failures.saturating_sub(1).min(16);
+            let backoff = FIRST_BACKOFF.saturating_mul(1u32 << shift).min(every);
+            match d {
+                Degradation::RateLimited {
+                    retry_after: Some(wait),
+                } => backoff.max(*wait),
+                _ => backoff,
+            }
+        }
+        _ => every,
+    };
+    let at = app.now
+        + jiff::SignedDuration::try_from(delay).unwrap_or(jiff::SignedDuration::from_secs(300));
+    app.next_check_at = Some(at);
+    vec![Cmd::ScheduleCheck { at }]
+}
+
+fn capitalise(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => {
+            let mut out: String = first.to_uppercase().collect();
+            out.push_str(chars.as_str());
+            if !out.ends_with('.') {
+                out.push('.');
+            }
+            out
+        }
+        None => String::new(),
+    }
+}
