@@ -742,3 +742,620 @@ fn capitalise(s: &str) -> String {
         None => String::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Report;
+    use ratatui::crossterm::event::KeyEventState;
+
+    const ACME: &str = "11111111-1111-4111-8111-111111111111";
+    const COBALT: &str = "33333333-3333-4333-8333-333333333333";
+    const KEY: &str = "pls_0f3c9a7e21d84b6fa5c2e9d17b40c8e3_7d21a4";
+
+    fn now() -> jiff::Timestamp {
+        "2026-11-28T12:00:00Z".parse().unwrap()
+    }
+
+    fn ctx() -> Context {
+        Context {
+            environment: "staging".into(),
+            base_url: "https://external.staging.pleo.io".into(),
+            sandbox: true,
+            version: "0.1.0",
+            config_file: "/c/config.toml".into(),
+            state_file: "/s/state.json".into(),
+            audit_log: "/s/audit.log".into(),
+            log_dir: "/s/logs".into(),
+            store: "kernel keyring (forgotten on reboot)".into(),
+            revalidate_every: Duration::from_secs(300),
+            demo_keys: vec![("healthy".into(), KEY.into(), "Acme".into())],
+        }
+    }
+
+    fn app(has_key: bool) -> App {
+        App::new(ctx(), Facts::default(), has_key, Theme::Default, now())
+    }
+
+    fn key(code: KeyCode) -> Msg {
+        Msg::Key(KeyEvent {
+            code,
+            modifiers: KeyModifiers::NONE,
+            kind: KeyEventKind::Press,
+            state: KeyEventState::NONE,
+        })
+    }
+
+    fn ctrl(c: char) -> Msg {
+        Msg::Key(KeyEvent {
+            code: KeyCode::Char(c),
+            modifiers: KeyModifiers::CONTROL,
+            kind: KeyEventKind::Press,
+            state: KeyEventState::NONE,
+        })
+    }
+
+    fn result(state: Lifecycle, committed: bool) -> RunResult {
+        let mut report = Report::bare(&state, "staging", "https://x");
+        if let Lifecycle::Active {
+            company_id,
+            company_name,
+        } = &state
+        {
+            report.company_id = Some(company_id.clone());
+            report.company_name = company_name.clone();
+            report.key_hint = Some("…21a4".into());
+            report.granted_scopes = vec!["export-jobs:read".into()];
+            report.installation_status = Some("ACTIVATED".into());
+        }
+        RunResult {
+            lifecycle: state,
+            report,
+            committed,
+        }
+    }
+
+    fn active() -> Lifecycle {
+        Lifecycle::Active {
+            company_id: ACME.into(),
+            company_name: Some("Acme".into()),
+        }
+    }
+
+    /// An app that has completed its first check and is active.
+    fn active_app() -> App {
+        let mut a = app(true);
+        let cmds = update(&mut a, Msg::CheckDue);
+        assert!(matches!(cmds[..], [Cmd::Check { generation: 0 }]));
+        update(
+            &mut a,
+            Msg::CheckFinished {
+                generation: 0,
+                result: result(active(), false),
+            },
+        );
+        a
+    }
+
+    #[test]
+    fn first_check_makes_it_active_and_schedules_the_next() {
+        let mut a = app(true);
+        assert_eq!(a.lifecycle, Lifecycle::Activating);
+        update(&mut a, Msg::CheckDue);
+        assert!(a.check_in_flight);
+        let cmds = update(
+            &mut a,
+            Msg::CheckFinished {
+                generation: 0,
+                result: result(active(), false),
+            },
+        );
+        assert_eq!(a.lifecycle, active());
+        assert_eq!(a.facts.company_id.as_deref(), Some(ACME));
+        assert_eq!(a.facts.last_success_at, Some(now()));
+        let at = now() + jiff::SignedDuration::from_secs(300);
+        assert!(matches!(cmds[..], [Cmd::ScheduleCheck { at: t }] if t == at));
+        assert_eq!(a.next_check_at, Some(at));
+        assert!(!a.check_in_flight);
+    }
+
+    #[test]
+    fn revalidation_is_single_flight() {
+        let mut a = active_app();
+        let first = update(&mut a, key(KeyCode::Char('r')));
+        assert_eq!(first.len(), 1);
+        assert!(
+            update(&mut a, key(KeyCode::Char('r'))).is_empty(),
+            "queued, not sent"
+        );
+        assert!(
+            update(&mut a, key(KeyCode::Char('r'))).is_empty(),
+            "still only one queued"
+        );
+        let cmds = update(
+            &mut a,
+            Msg::CheckFinished {
+                generation: 0,
+                result: result(active(), false),
+            },
+        );
+        let checks = cmds
+            .iter()
+            .filter(|c| matches!(c, Cmd::Check { .. }))
+            .count();
+        assert_eq!(checks, 1, "exactly one more check runs after the first");
+        assert!(a.check_in_flight);
+        let cmds = update(
+            &mut a,
+            Msg::CheckFinished {
+                generation: 0,
+                result: result(active(), false),
+            },
+        );
+        assert!(!cmds.iter().any(|c| matches!(c, Cmd::Check { .. })));
+    }
+
+    #[test]
+    fn revoked_key_shows_the_rejected_banner_with_its_key() {
+        let mut a = active_app();
+        update(&mut a, Msg::CheckDue);
+        update(
+            &mut a,
+            Msg::CheckFinished {
+                generation: 0,
+                result: result(Lifecycle::KeyRejected, false),
+            },
+        );
+        let b = a.banner().unwrap();
+        assert_eq!(b.level, BannerLevel::Error);
+        assert_eq!(
+            b.text,
+            "API key rejected: it may have expired or been revoked. Press k to enter a new key."
+        );
+    }
+
+    #[test]
+    fn degraded_keeps_last_good_facts_and_backs_off_then_recovers() {
+        let mut a = active_app();
+        let facts = a.facts.clone();
+        for (n, expected_secs) in [(1, 15), (2, 30), (3, 60)] {
+            update(&mut a, Msg::CheckDue);
+            let cmds = update(
+                &mut a,
+                Msg::CheckFinished {
+                    generation: 0,
+                    result: result(
+                        Lifecycle::Degraded(Degradation::ServerError { status: 503 }),
+                        false,
+                    ),
+                },
+            );
+            assert_eq!(a.failures, n);
+            let at = now() + jiff::SignedDuration::from_secs(expected_secs);
+            assert!(
+                matches!(cmds[..], [Cmd::ScheduleCheck { at: t }] if t == at),
+                "{n}: {cmds:?}"
+            );
+        }
+        assert_eq!(a.facts.company_id, facts.company_id, "last good facts kept");
+        assert_eq!(a.facts.granted_scopes, facts.granted_scopes);
+        a.now = now() + jiff::SignedDuration::from_secs(24);
+        assert_eq!(
+            a.banner().unwrap().text,
+            "Pleo server error (503): retrying in 36 s (r to retry now)."
+        );
+        update(&mut a, Msg::CheckDue);
+        update(
+            &mut a,
+            Msg::CheckFinished {
+                generation: 0,
+                result: result(active(), false),
+            },
+        );
+        assert_eq!(a.failures, 0);
+        assert_eq!(
+            a.banner().unwrap().level,
+            BannerLevel::Success,
+            "recovery is confirmed"
+        );
+    }
+
+    #[test]
+    fn rate_limit_waits_for_retry_after() {
+        let mut a = active_app();
+        update(&mut a, Msg::CheckDue);
+        let cmds = update(
+            &mut a,
+            Msg::CheckFinished {
+                generation: 0,
+                result: result(
+                    Lifecycle::Degraded(Degradation::RateLimited {
+                        retry_after: Some(Duration::from_secs(90)),
+                    }),
+                    false,
+                ),
+            },
+        );
+        let at = now() + jiff::SignedDuration::from_secs(90);
+        assert!(matches!(cmds[..], [Cmd::ScheduleCheck { at: t }] if t == at));
+    }
+
+    fn open_modal_and_paste(a: &mut App, text: &str) {
+        update(a, key(KeyCode::Char('k')));
+        assert!(matches!(a.overlay, Overlay::KeyEntry(_)));
+        update(a, Msg::Paste(text.into()));
+    }
+
+    #[test]
+    fn pasted_key_with_newline_is_one_event_and_enter_activates_with_a_new_generation() {
+        let mut a = active_app();
+        update(&mut a, Msg::CheckDue); // a check in flight for the old key
+        open_modal_and_paste(&mut a, &format!("{KEY}\n"));
+        let Overlay::KeyEntry(entry) = &a.overlay else {
+            panic!()
+        };
+        assert_eq!(
+            entry.text.as_str(),
+            KEY,
+            "trailing newline dropped, nothing fired"
+        );
+        let cmds = update(&mut a, key(KeyCode::Enter));
+        let [
+            Cmd::Activate {
+                generation,
+                key,
+                opts,
+            },
+        ] = &cmds[..]
+        else {
+            panic!("{cmds:?}")
+        };
+        assert_eq!(*generation, 1);
+        assert_eq!(key.expose(), KEY);
+        assert!(!opts.confirm_company_change);
+        assert_eq!(a.lifecycle, Lifecycle::Activating);
+        assert!(matches!(&a.overlay, Overlay::KeyEntry(e) if e.busy));
+
+        // The old key's check answers late: dropped.
+        let stale = update(
+            &mut a,
+            Msg::CheckFinished {
+                generation: 0,
+                result: result(Lifecycle::KeyRejected, false),
+            },
+        );
+        assert!(stale.is_empty());
+        assert_eq!(a.lifecycle, Lifecycle::Activating);
+
+        update(
+            &mut a,
+            Msg::ActivationFinished {
+                generation: 1,
+                result: result(active(), true),
+                key: None,
+                expires_on: None,
+            },
+        );
+        assert!(matches!(a.overlay, Overlay::None));
+        assert_eq!(
+            a.banner().unwrap().text,
+            format!("Connected to Company ID: {ACME} (Acme).")
+        );
+    }
+
+    #[test]
+    fn keys_typed_in_the_modal_never_fire_bindings() {
+        let mut a = active_app();
+        update(&mut a, key(KeyCode::Char('k')));
+        for c in "qrsa?".chars() {
+            assert!(update(&mut a, key(KeyCode::Char(c))).is_empty());
+        }
+        assert!(!a.should_quit);
+        let Overlay::KeyEntry(entry) = &a.overlay else {
+            panic!()
+        };
+        assert_eq!(entry.text.as_str(), "qrsa?");
+        // Ctrl-C still quits from inside the modal.
+        assert!(matches!(update(&mut a, ctrl('c'))[..], [Cmd::Quit]));
+    }
+
+    #[test]
+    fn local_validation_errors_stay_in_the_modal_and_send_nothing() {
+        let mut a = app(false);
+        open_modal_and_paste(&mut a, "pls_ab cd_12");
+        assert!(update(&mut a, key(KeyCode::Enter)).is_empty());
+        let Overlay::KeyEntry(entry) = &a.overlay else {
+            panic!()
+        };
+        assert!(entry.error.as_deref().unwrap().contains("space"));
+        assert!(!entry.busy);
+
+        let mut a = app(false);
+        open_modal_and_paste(&mut a, KEY);
+        update(&mut a, key(KeyCode::Tab));
+        for c in "31/12/2026".chars() {
+            update(&mut a, key(KeyCode::Char(c)));
+        }
+        assert!(update(&mut a, key(KeyCode::Enter)).is_empty());
+        let Overlay::KeyEntry(entry) = &a.overlay else {
+            panic!()
+        };
+        assert!(entry.error.as_deref().unwrap().contains("YYYY-MM-DD"));
+
+        // A huge paste is refused without being kept.
+        let mut a = app(false);
+        open_modal_and_paste(&mut a, &"x".repeat(10 * 1024 * 1024));
+        let Overlay::KeyEntry(entry) = &a.overlay else {
+            panic!()
+        };
+        assert!(entry.text.is_empty());
+        assert!(entry.error.as_deref().unwrap().contains("too long"));
+    }
+
+    #[test]
+    fn failed_activation_keeps_the_modal_open_with_what_failed() {
+        let mut a = active_app();
+        open_modal_and_paste(&mut a, KEY);
+        update(&mut a, key(KeyCode::Enter));
+        update(
+            &mut a,
+            Msg::ActivationFinished {
+                generation: 1,
+                result: result(Lifecycle::KeyRejected, false),
+                key: None,
+                expires_on: None,
+            },
+        );
+        let Overlay::KeyEntry(entry) = &a.overlay else {
+            panic!()
+        };
+        assert!(!entry.busy);
+        assert!(
+            entry
+                .error
+                .as_deref()
+                .unwrap()
+                .starts_with("API key rejected")
+        );
+        assert_eq!(
+            entry.text.as_str(),
+            KEY,
+            "the text stays to be fixed or replaced"
+        );
+        update(&mut a, key(KeyCode::Esc));
+        let banner = a.banner().unwrap().text;
+        assert!(
+            banner.contains("Press k")
+                && banner.contains("press a to re-activate the previous key"),
+            "{banner}"
+        );
+    }
+
+    fn mismatch_app() -> App {
+        let mut a = active_app();
+        open_modal_and_paste(&mut a, KEY);
+        let cmds = update(&mut a, key(KeyCode::Enter));
+        let [Cmd::Activate { key: k, .. }] = &cmds[..] else {
+            panic!()
+        };
+        let mut r = result(
+            Lifecycle::CompanyMismatch {
+                expected: ACME.into(),
+                got: COBALT.into(),
+            },
+            false,
+        );
+        r.report.company_name = Some("Cobalt".into());
+        update(
+            &mut a,
+            Msg::ActivationFinished {
+                generation: 1,
+                result: r,
+                key: Some(k.clone()),
+                expires_on: None,
+            },
+        );
+        a
+    }
+
+    #[test]
+    fn company_change_needs_confirmation_and_declining_leaves_it_inactive() {
+        let mut a = mismatch_app();
+        let Overlay::ConfirmCompany(c) = &a.overlay else {
+            panic!("{:?}", a.overlay)
+        };
+        assert_eq!(
+            (c.current_id.as_str(), c.current_name.as_deref()),
+            (ACME, Some("Acme"))
+        );
+        assert_eq!(
+            (c.new_id.as_str(), c.new_name.as_deref()),
+            (COBALT, Some("Cobalt"))
+        );
+        assert!(
+            update(&mut a, key(KeyCode::Char('x'))).is_empty(),
+            "only y or n decide"
+        );
+        assert!(update(&mut a, key(KeyCode::Char('n'))).is_empty());
+        assert!(matches!(a.overlay, Overlay::None));
+        assert!(!a.lifecycle.is_active());
+        let banner = a.banner().unwrap().text;
+        assert!(
+            banner.contains("declined")
+                && banner.contains("Press a")
+                && banner.contains("k to enter another"),
+            "{banner}"
+        );
+        let cmds = update(&mut a, key(KeyCode::Char('a')));
+        assert!(matches!(cmds[..], [Cmd::Reactivate { generation: 2 }]));
+    }
+
+    #[test]
+    fn confirming_the_company_change_reruns_activation_with_confirmation() {
+        let mut a = mismatch_app();
+        let cmds = update(&mut a, key(KeyCode::Char('y')));
+        let [
+            Cmd::Activate {
+                generation,
+                key,
+                opts,
+            },
+        ] = &cmds[..]
+        else {
+            panic!("{cmds:?}")
+        };
+        assert_eq!(*generation, 2);
+        assert_eq!(key.expose(), KEY);
+        assert!(opts.confirm_company_change);
+        update(
+            &mut a,
+            Msg::ActivationFinished {
+                generation: 2,
+                result: result(
+                    Lifecycle::Active {
+                        company_id: COBALT.into(),
+                        company_name: Some("Cobalt".into()),
+                    },
+                    true,
+                ),
+                key: Some(key.clone()),
+                expires_on: None,
+            },
+        );
+        assert!(matches!(a.overlay, Overlay::None));
+        assert_eq!(a.facts.company_id.as_deref(), Some(COBALT));
+        assert!(!a.pending_replacement);
+    }
+
+    #[test]
+    fn organisation_key_opens_a_picker_and_the_choice_is_explicit() {
+        let mut a = app(false);
+        open_modal_and_paste(&mut a, KEY);
+        let cmds = update(&mut a, key(KeyCode::Enter));
+        let [
+            Cmd::Activate {
+                key: k, generation, ..
+            },
+        ] = &cmds[..]
+        else {
+            panic!()
+        };
+        let companies = vec![
+            (ACME.to_string(), "Acme".to_string()),
+            ("2".to_string(), "Borealis".to_string()),
+        ];
+        update(
+            &mut a,
+            Msg::ActivationFinished {
+                generation: *generation,
+                result: result(
+                    Lifecycle::CompanyRequired {
+                        organization_id: "org".into(),
+                        companies,
+                        detail: "choose".into(),
+                    },
+                    false,
+                ),
+                key: Some(k.clone()),
+                expires_on: None,
+            },
+        );
+        assert!(matches!(a.overlay, Overlay::ChooseCompany(_)));
+        update(&mut a, key(KeyCode::Down));
+        let cmds = update(&mut a, key(KeyCode::Enter));
+        let [Cmd::Activate { opts, .. }] = &cmds[..] else {
+            panic!()
+        };
+        assert_eq!(opts.company.as_deref(), Some("2"));
+    }
+
+    #[test]
+    fn paste_outside_a_field_does_nothing() {
+        let mut a = active_app();
+        assert!(update(&mut a, Msg::Paste("q".into())).is_empty());
+        assert!(!a.should_quit);
+    }
+
+    #[test]
+    fn wrong_passphrase_says_so_and_a_right_one_starts_a_check() {
+        let mut a = app(true);
+        a.overlay = Overlay::Passphrase(PassphrasePrompt::default());
+        update(&mut a, Msg::Paste("secret\n".into()));
+        let cmds = update(&mut a, key(KeyCode::Enter));
+        assert!(
+            matches!(&cmds[..], [Cmd::Unlock { passphrase }] if passphrase.as_str() == "secret")
+        );
+        update(
+            &mut a,
+            Msg::StoreUnlocked(Err("wrong passphrase for key.age".into())),
+        );
+        let Overlay::Passphrase(p) = &a.overlay else {
+            panic!()
+        };
+        assert_eq!(p.error.as_deref(), Some("wrong passphrase for key.age"));
+        assert!(p.text.is_empty());
+        update(&mut a, Msg::Paste("right".into()));
+        update(&mut a, key(KeyCode::Enter));
+        let cmds = update(&mut a, Msg::StoreUnlocked(Ok(true)));
+        assert!(matches!(cmds[..], [Cmd::Check { .. }]));
+        assert!(matches!(a.overlay, Overlay::None));
+    }
+
+    #[test]
+    fn sandbox_panel_only_in_the_sandbox_and_demo_keys_prefill_the_modal() {
+        let mut a = active_app();
+        a.ctx.sandbox = false;
+        update(&mut a, key(KeyCode::Char('s')));
+        assert!(matches!(a.overlay, Overlay::None));
+        a.ctx.sandbox = true;
+        update(&mut a, key(KeyCode::Char('s')));
+        assert!(matches!(a.overlay, Overlay::Sandbox(_)));
+        let cmds = update(&mut a, key(KeyCode::Enter));
+        assert!(matches!(
+            cmds[..],
+            [Cmd::Sandbox {
+                action: SandboxAction::RevokeKey
+            }]
+        ));
+        update(&mut a, key(KeyCode::Char('s')));
+        for _ in 0..SandboxAction::ALL.len() {
+            update(&mut a, key(KeyCode::Down));
+        }
+        update(&mut a, key(KeyCode::Enter));
+        let Overlay::KeyEntry(entry) = &a.overlay else {
+            panic!()
+        };
+        assert_eq!(entry.text.as_str(), KEY);
+    }
+
+    #[test]
+    fn calls_are_bounded() {
+        let mut a = active_app();
+        for i in 0..(MAX_CALLS + 20) {
+            update(
+                &mut a,
+                Msg::Call(CallRecord {
+                    at: now(),
+                    method: "GET",
+                    path: format!("/{i}"),
+                    outcome: crate::pleo::CallOutcome::Status(200),
+                    latency: Duration::from_millis(12),
+                }),
+            );
+        }
+        assert_eq!(a.calls.len(), MAX_CALLS);
+        assert_eq!(a.calls.front().unwrap().path, "/20");
+    }
+
+    #[test]
+    fn q_quits_and_shutdown_quits() {
+        let mut a = active_app();
+        assert!(matches!(
+            update(&mut a, key(KeyCode::Char('q')))[..],
+            [Cmd::Quit]
+        ));
+        let mut a = active_app();
+        assert!(matches!(update(&mut a, Msg::Shutdown)[..], [Cmd::Quit]));
+        assert!(a.should_quit);
+    }
+}
