@@ -138,6 +138,14 @@ impl ActivationReport {
         }
     }
 
+    /// The company could not be settled before the installation: record why and stop there.
+    fn stop_before_installation(&mut self, company_message: String, state: Lifecycle) {
+        self.step(StepName::Installation, StepResult::Skipped, "not reached");
+        self.step(StepName::Company, StepResult::Failed, company_message);
+        self.skip_rest(&[StepName::Scopes, StepName::Expiry]);
+        self.fail(state);
+    }
+
     fn skip_rest(&mut self, from: &[StepName]) {
         for name in from {
             self.step(*name, StepResult::Skipped, "not reached");
@@ -235,14 +243,10 @@ pub async fn activate<A: PleoApi>(api: &A, input: &ActivationInput) -> Activatio
                 .or_else(|| input.bound_company.clone());
             match (&choice, listed) {
                 (_, Err(e)) if e.is_transient() => {
-                    r.step(Installation, StepResult::Skipped, "not reached");
-                    r.step(
-                        Company,
-                        StepResult::Failed,
+                    r.stop_before_installation(
                         format!("could not list the organisation's companies: {e}"),
+                        state_for(&e),
                     );
-                    r.skip_rest(&[Scopes, Expiry]);
-                    r.fail(state_for(&e));
                     return r;
                 }
                 (None, listed) => {
@@ -261,18 +265,14 @@ pub async fn activate<A: PleoApi>(api: &A, input: &ActivationInput) -> Activatio
                             names.join(", ")
                         )
                     };
-                    r.step(
-                        Installation,
-                        StepResult::Skipped,
-                        "waiting for a company choice",
+                    r.stop_before_installation(
+                        detail.clone(),
+                        Lifecycle::CompanyRequired {
+                            organization_id: org.clone(),
+                            companies: companies.into_iter().map(|c| (c.id, c.name)).collect(),
+                            detail,
+                        },
                     );
-                    r.step(Company, StepResult::Failed, detail.clone());
-                    r.skip_rest(&[Scopes, Expiry]);
-                    r.fail(Lifecycle::CompanyRequired {
-                        organization_id: org.clone(),
-                        companies: companies.into_iter().map(|c| (c.id, c.name)).collect(),
-                        detail,
-                    });
                     return r;
                 }
                 (Some(choice), Ok(companies)) => {
@@ -286,14 +286,14 @@ pub async fn activate<A: PleoApi>(api: &A, input: &ActivationInput) -> Activatio
                                 .collect::<Vec<_>>()
                                 .join(", ")
                         );
-                        r.step(Installation, StepResult::Skipped, "not reached");
-                        r.step(Company, StepResult::Failed, detail.clone());
-                        r.skip_rest(&[Scopes, Expiry]);
-                        r.fail(Lifecycle::CompanyRequired {
-                            organization_id: org.clone(),
-                            companies: companies.into_iter().map(|c| (c.id, c.name)).collect(),
-                            detail,
-                        });
+                        r.stop_before_installation(
+                            detail.clone(),
+                            Lifecycle::CompanyRequired {
+                                organization_id: org.clone(),
+                                companies: companies.into_iter().map(|c| (c.id, c.name)).collect(),
+                                detail,
+                            },
+                        );
                         return r;
                     }
                     org_companies = Some(companies);
@@ -308,19 +308,15 @@ pub async fn activate<A: PleoApi>(api: &A, input: &ActivationInput) -> Activatio
             if let Some(choice) = &input.company_choice
                 && !choice.eq_ignore_ascii_case(id)
             {
-                r.step(Installation, StepResult::Skipped, "not reached");
-                r.step(
-                    Company,
-                    StepResult::Failed,
+                r.stop_before_installation(
                     format!(
                         "--company {choice} was given, but this key belongs to company {id} only"
                     ),
+                    Lifecycle::CompanyMismatch {
+                        expected: choice.clone(),
+                        got: id.clone(),
+                    },
                 );
-                r.skip_rest(&[Scopes, Expiry]);
-                r.fail(Lifecycle::CompanyMismatch {
-                    expected: choice.clone(),
-                    got: id.clone(),
-                });
                 return r;
             }
             company_param = Some(id.clone());
