@@ -712,3 +712,28 @@ async fn debug_output_never_shows_the_key() {
     let dumped = format!("{key:?} {key} {store:?} {loaded:?} {client:?}");
     assert!(!dumped.contains(&sandbox::HEALTHY_KEY[4..36]), "{dumped}");
 }
+
+/// A cron `check` while another pleo-keys holds the home: it says what it waits for, then runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_process_waits_for_the_first_and_says_so() {
+    use pleo_keys::store::lock::HomeLock;
+    let w = World::new().await;
+    assert_eq!(w.set_key(sandbox::HEALTHY_KEY, &[]).await.code, 0);
+    let lock_path = w.home().join(".lock");
+    let held = HomeLock::acquire(&lock_path, std::time::Duration::from_secs(1)).unwrap();
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        drop(held);
+    });
+    let out = w.run(&["check", "--json"], None).await;
+    release.join().unwrap();
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains(&format!(
+            "waiting for another pleo-keys (pid {})",
+            std::process::id()
+        )),
+        "{}",
+        out.stderr
+    );
+}

@@ -40,6 +40,9 @@ pub async fn run(cli: Cli) -> i32 {
         }
     };
     let _log_guard = setup::init_logging(&setup.engine.paths.log_dir);
+    if cli.command.is_some() {
+        crate::store::lock::set_wait_notice(|msg| eprintln!("pleo-keys: {msg}…"));
+    }
     let engine = &setup.engine;
     match &cli.command {
         Some(Command::SetKey(args)) => {
@@ -151,6 +154,13 @@ async fn forget(engine: &Engine, args: &ForgetArgs) -> i32 {
             return 1;
         }
     }
+    let _lock = match engine.lock_home().await {
+        Ok(l) => l,
+        Err(o) => {
+            eprintln!("pleo-keys: {}", o.report.message);
+            return EXIT_UNKNOWN;
+        }
+    };
     let fingerprint = crate::store::load_state(&engine.paths.state_file)
         .ok()
         .flatten()

@@ -7,6 +7,7 @@ use crate::config::Paths;
 use crate::pleo::{CallLog, ClientSettings, Endpoint, PleoClient};
 use crate::report::Report;
 use crate::secret::ApiKey;
+use crate::store::lock::{HomeLock, LOCK_WAIT};
 use crate::store::{
     AuditEvent, AuditKind, AuditLog, LastCheck, SecretStore, State, StoreKind, load_last_check,
     load_state, save_last_check, save_state,
@@ -126,9 +127,20 @@ impl Engine {
         self.bare(&Lifecycle::StorageError { detail })
     }
 
+    /// Serialise writers of this home (see `store::lock`).
+    pub async fn lock_home(&self) -> Result<HomeLock, Outcome> {
+        crate::store::lock::acquire(self.paths.lock_file.clone(), LOCK_WAIT)
+            .await
+            .map_err(|e| self.storage_failure(e.to_string()))
+    }
+
     /// A newly provided key. The previous authentication state is invalidated at once; the new
     /// key is activated on its own and committed (stored, state written) only if every step passed.
     pub async fn replace_key(&self, key: ApiKey, opts: &ReplaceOptions) -> Outcome {
+        let lock = match self.lock_home().await {
+            Ok(l) => l,
+            Err(o) => return o,
+        };
         let previous = match load_state(&self.paths.state_file) {
             Ok(s) => s,
             Err(e) => return self.storage_failure(e.to_string()),
@@ -152,6 +164,8 @@ impl Engine {
                 previous_check.as_ref().and_then(|c| c.last_success_at),
             );
         }
+        // Not held across the network: another process may write meanwhile; checked below.
+        drop(lock);
         let input = ActivationInput {
             mode: Mode::Activate,
             required_scopes: self.required_scopes.clone(),
@@ -166,6 +180,13 @@ impl Engine {
             Some(run) => run.clone(),
             None => return outcome,
         };
+        let _lock = match self.lock_home().await {
+            Ok(l) => l,
+            Err(o) => return o,
+        };
+        if let Some(conflict) = self.changed_meanwhile(previous.as_ref()) {
+            return conflict;
+        }
         if !run.is_active() {
             let state = run.lifecycle();
             self.audit(
@@ -301,6 +322,19 @@ impl Engine {
         let Some(run) = outcome.run.clone() else {
             return outcome;
         };
+        let _lock = match self.lock_home().await {
+            Ok(l) => l,
+            Err(o) => return o,
+        };
+        if self.changed_meanwhile(state.as_ref()).is_some() {
+            // Another process set a key while this check ran: its facts win; ours are stale.
+            outcome.report.notes.push(
+                "The stored key changed while this check ran; nothing was recorded. Check again."
+                    .into(),
+            );
+            return outcome;
+        }
+        let last = load_last_check(&self.paths.last_check_file).ok().flatten();
         let was_active = last.as_ref().is_some_and(|l| l.active);
         let now = jiff::Timestamp::now();
         if run.is_active() {
@@ -376,6 +410,23 @@ impl Engine {
             }
         }
         outcome
+    }
+
+    /// The state file no longer says what it said when this run started.
+    fn changed_meanwhile(&self, seen: Option<&State>) -> Option<Outcome> {
+        let now = match load_state(&self.paths.state_file) {
+            Ok(s) => s,
+            Err(e) => return Some(self.storage_failure(e.to_string())),
+        };
+        let fingerprint =
+            |s: Option<&State>| s.map(|s| (s.key_fingerprint.clone(), s.company_id.clone()));
+        if fingerprint(now.as_ref()) == fingerprint(seen) {
+            return None;
+        }
+        Some(self.storage_failure(format!(
+            "another pleo-keys changed the stored key in {} while this one was working; nothing was stored. Run the command again.",
+            self.paths.state_file.display()
+        )))
     }
 
     /// Deliberately activate the stored key again, as if it had just been entered.

@@ -3,6 +3,7 @@
 pub mod atomic;
 pub mod audit;
 mod error;
+pub mod lock;
 pub mod secret_store;
 pub mod state;
 
