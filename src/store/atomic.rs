@@ -95,15 +95,24 @@ pub(crate) fn read_versioned<T: DeserializeOwned>(
     path: &Path,
     supported: u32,
 ) -> Result<Option<T>, StoreError> {
+    let Some(bytes) = read_bytes(path)? else {
+        return Ok(None);
+    };
+    decode_versioned(path, &bytes, supported).map(Some)
+}
+
+/// Decode a versioned file's bytes; `path` only names it in errors.
+pub fn decode_versioned<T: DeserializeOwned>(
+    path: &Path,
+    bytes: &[u8],
+    supported: u32,
+) -> Result<T, StoreError> {
     #[derive(serde::Deserialize)]
     struct Version {
         version: u32,
     }
-    let Some(bytes) = read_bytes(path)? else {
-        return Ok(None);
-    };
     // Check the version first: a newer file may not parse as our type at all.
-    if let Ok(Version { version }) = serde_json::from_slice::<Version>(&bytes)
+    if let Ok(Version { version }) = serde_json::from_slice::<Version>(bytes)
         && version > supported
     {
         return Err(StoreError::NewerVersion {
@@ -112,7 +121,7 @@ pub(crate) fn read_versioned<T: DeserializeOwned>(
             supported,
         });
     }
-    parse_json(path, &bytes).map(Some)
+    parse_json(path, bytes)
 }
 
 #[cfg(test)]

@@ -14,6 +14,6 @@ pub use secret_store::{
     DEFAULT_SCRYPT_WORK_FACTOR, Passphrase, SecretStore, StoreChoice, StoreKind,
 };
 pub use state::{
-    LAST_CHECK_VERSION, LastCheck, STATE_VERSION, State, load_last_check, load_state,
+    LAST_CHECK_VERSION, LastCheck, STATE_VERSION, State, load_last_check, load_state, parse_state,
     save_last_check, save_state,
 };

@@ -50,6 +50,11 @@ pub fn load_state(path: &Path) -> Result<Option<State>, StoreError> {
     read_versioned(path, STATE_VERSION)
 }
 
+/// The state file's bytes as read from `path` (for callers and fuzzers that have the bytes).
+pub fn parse_state(path: &Path, bytes: &[u8]) -> Result<State, StoreError> {
+    super::atomic::decode_versioned(path, bytes, STATE_VERSION)
+}
+
 pub fn save_state(path: &Path, state: &State) -> Result<(), StoreError> {
     write_json(path, state)
 }
