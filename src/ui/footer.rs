@@ -1,0 +1,63 @@
+//! The few keys that matter now: the dashboard's from KEYMAP, or the open modal's own.
+
+use super::theme::Styles;
+use crate::app::{Action, App, Overlay};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+/// (key, what it does) pairs for the current mode.
+pub fn hints(app: &App) -> Vec<(&'static str, &'static str)> {
+    let action = |a: Action| (a.key_label(), a.short_label());
+    match &app.overlay {
+        Overlay::None => {
+            let mut out = vec![action(Action::EnterKey)];
+            if app.has_key {
+                out.push(action(Action::Revalidate));
+            }
+            if app.has_key && !app.lifecycle.is_active() {
+                out.push(action(Action::Reactivate));
+            }
+            if app.ctx.sandbox {
+                out.push(action(Action::SandboxPanel));
+            }
+            if app.calls.len() > 1 {
+                out.push(("↑↓", "scroll"));
+            }
+            out.push(action(Action::Help));
+            out.push(action(Action::Quit));
+            out
+        }
+        Overlay::KeyEntry(e) if e.busy => vec![("Ctrl-C", "quit")],
+        Overlay::KeyEntry(_) => vec![
+            ("Enter", "connect"),
+            ("Tab", "next field"),
+            ("Ctrl-U", "clear field"),
+            ("Esc", "cancel"),
+        ],
+        Overlay::ConfirmCompany(c) if c.busy => vec![("Ctrl-C", "quit")],
+        Overlay::ConfirmCompany(_) => vec![("y", "switch company"), ("n", "keep current")],
+        Overlay::ChooseCompany(p) if p.busy => vec![("Ctrl-C", "quit")],
+        Overlay::ChooseCompany(_) => {
+            vec![("↑↓", "choose"), ("Enter", "connect"), ("Esc", "cancel")]
+        }
+        Overlay::Passphrase(p) if p.busy => vec![("Ctrl-C", "quit")],
+        Overlay::Passphrase(_) => vec![("Enter", "unlock"), ("Esc", "cancel")],
+        Overlay::Help => vec![("Esc", "close")],
+        Overlay::Sandbox(_) => vec![("↑↓", "choose"), ("Enter", "apply"), ("Esc", "close")],
+    }
+}
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App, styles: &Styles) {
+    let mut spans = vec![Span::raw(" ")];
+    for (i, (key, what)) in hints(app).into_iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::raw("  "));
+        }
+        spans.push(Span::styled(key, styles.key));
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(what, styles.dim));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
