@@ -638,3 +638,18 @@ fn rejected_call_status_is_an_error_colour() {
     let (x, y) = find(&buf, "timeout");
     assert_eq!(buf[(x, y)].fg, Color::Red);
 }
+
+#[test]
+fn minimum_size() {
+    let mut app = failed_app(Lifecycle::MissingScopes {
+        missing: scopes(&["export-jobs:write"]),
+    });
+    app.facts.granted_scopes = scopes(&["export-jobs:read", "export-items:read"]);
+    let text = snap("missing_scopes_60x16", &app, 60, 16);
+    assert!(text.contains("missing"));
+    let mut entry = typed_entry();
+    entry.error = Some("API key rejected: it may have expired or been revoked.".into());
+    app.overlay = Overlay::KeyEntry(entry);
+    let text = snap("key_modal_error_60x16", &app, 60, 16);
+    assert!(text.contains("✖ API key rejected"));
+}

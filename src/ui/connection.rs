@@ -53,7 +53,11 @@ pub fn lines(app: &App, styles: &Styles, inner_width: u16) -> Vec<Line<'static>>
         out.push(row(
             "Company ID",
             vec![match company_id {
-                Some(id) => Span::styled(id, styles.text.add_modifier(Modifier::BOLD)),
+                // Cut visibly (…) on a narrow terminal rather than silently at the border.
+                Some(id) => Span::styled(
+                    super::truncate(&id, value_w),
+                    styles.text.add_modifier(Modifier::BOLD),
+                ),
                 None => Span::styled("none yet", styles.dim),
             }],
             styles,

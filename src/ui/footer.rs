@@ -49,9 +49,28 @@ pub fn hints(app: &App) -> Vec<(&'static str, &'static str)> {
     }
 }
 
+/// Hints dropped first when the footer is too narrow; help and quit go last.
+const DROP_ORDER: [&str; 5] = ["↑↓", "Ctrl-U", "Tab", "s", "r"];
+
+/// Columns the footer needs: a leading space, then `key what` pairs two apart.
+fn hint_width(hints: &[(&str, &str)]) -> usize {
+    let pairs: usize = hints
+        .iter()
+        .map(|(k, w)| super::width(k) + 1 + super::width(w))
+        .sum();
+    1 + pairs + 2 * hints.len().saturating_sub(1)
+}
+
 pub fn render(frame: &mut Frame, area: Rect, app: &App, styles: &Styles) {
+    let mut hints = hints(app);
+    for key in DROP_ORDER {
+        if hint_width(&hints) <= area.width as usize {
+            break;
+        }
+        hints.retain(|(k, _)| *k != key);
+    }
     let mut spans = vec![Span::raw(" ")];
-    for (i, (key, what)) in hints(app).into_iter().enumerate() {
+    for (i, (key, what)) in hints.into_iter().enumerate() {
         if i > 0 {
             spans.push(Span::raw("  "));
         }

@@ -143,7 +143,7 @@ fn key_entry(frame: &mut Frame, body: Rect, app: &App, entry: &KeyEntry, styles:
         Span::raw(truncate(&entry.expiry, 10))
     };
     let mut expiry_line = field("Expires", expiry, 10, expiry_focused, styles);
-    expiry_line.push_span(Span::styled(" optional, to be warned in time", styles.dim));
+    expiry_line.push_span(Span::styled(" optional", styles.dim));
     lines.push(expiry_line);
     if let Some(error) = &entry.error {
         lines.push(Line::raw(""));
