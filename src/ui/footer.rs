@@ -2,6 +2,7 @@
 
 use super::theme::Styles;
 use crate::app::{Action, App, Overlay};
+use crate::lifecycle::Lifecycle;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -16,7 +17,12 @@ pub fn hints(app: &App) -> Vec<(&'static str, &'static str)> {
             if app.has_key {
                 out.push(action(Action::Revalidate));
             }
-            if app.has_key && !app.lifecycle.is_active() {
+            // Re-activation helps only when the key is stored but not (or no longer) working.
+            let settled = !matches!(
+                app.lifecycle,
+                Lifecycle::Active { .. } | Lifecycle::Activating
+            );
+            if app.has_key && settled {
                 out.push(action(Action::Reactivate));
             }
             if app.ctx.sandbox {

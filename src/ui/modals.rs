@@ -361,7 +361,7 @@ fn help(frame: &mut Frame, body: Rect, app: &App, styles: &Styles) {
 }
 
 fn sandbox(frame: &mut Frame, body: Rect, app: &App, panel: &SandboxPanel, styles: &Styles) {
-    let (w, text_w) = widths(body, 84);
+    let (w, text_w) = widths(body, 110);
     // Rows are (selectable index, line); headings are not selectable.
     let mut rows: Vec<(Option<usize>, Line<'static>)> = Vec::new();
     let item = |i: usize, text: String| {
