@@ -10,3 +10,4 @@ pub mod report;
 pub mod sandbox;
 pub mod secret;
 pub mod store;
+pub mod ui;

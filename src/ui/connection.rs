@@ -1,0 +1,171 @@
+//! Which company, which key, where it is kept, and when Pleo was last and next asked.
+
+use super::theme::Styles;
+use crate::app::App;
+use crate::app::model::{ago, countdown};
+use crate::lifecycle::Lifecycle;
+use crate::lifecycle::activation::EXPIRY_WARNING_DAYS;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+const LABEL: usize = 12;
+
+fn row(label: &str, value: Vec<Span<'static>>, styles: &Styles) -> Line<'static> {
+    let mut spans = vec![Span::styled(format!("{label:<LABEL$}"), styles.dim)];
+    spans.extend(value);
+    Line::from(spans)
+}
+
+fn company(app: &App) -> (Option<String>, Option<String>) {
+    match &app.lifecycle {
+        Lifecycle::Active {
+            company_id,
+            company_name,
+        } => (
+            Some(company_id.clone()),
+            company_name.clone().or(app.facts.company_name.clone()),
+        ),
+        _ => (app.facts.company_id.clone(), app.facts.company_name.clone()),
+    }
+}
+
+/// Wide enough for the whole sentence "Connected to Company ID: <uuid>".
+fn says_connected(app: &App, inner_width: u16) -> bool {
+    app.lifecycle.is_active() && inner_width >= 62
+}
+
+pub fn lines(app: &App, styles: &Styles, inner_width: u16) -> Vec<Line<'static>> {
+    let facts = &app.facts;
+    let (company_id, company_name) = company(app);
+    let value_w = (inner_width as usize).saturating_sub(LABEL);
+    let mut out = Vec::new();
+    if says_connected(app, inner_width)
+        && let Some(id) = &company_id
+    {
+        out.push(Line::from(vec![
+            Span::raw("Connected to Company ID: "),
+            Span::styled(id.clone(), styles.text.add_modifier(Modifier::BOLD)),
+        ]));
+    } else {
+        out.push(row(
+            "Company ID",
+            vec![match company_id {
+                // Cut visibly (…) on a narrow terminal rather than silently at the border.
+                Some(id) => Span::styled(
+                    super::truncate(&id, value_w),
+                    styles.text.add_modifier(Modifier::BOLD),
+                ),
+                None => Span::styled("none yet", styles.dim),
+            }],
+            styles,
+        ));
+    }
+    out.push(row(
+        "Name",
+        vec![match company_name {
+            Some(name) => Span::raw(super::truncate(&name, value_w)),
+            None => Span::styled("unknown", styles.dim),
+        }],
+        styles,
+    ));
+    let key = match (&facts.key_hint, app.has_key) {
+        (Some(hint), _) => Span::raw(hint.clone()),
+        (None, true) => Span::raw("stored"),
+        (None, false) => Span::styled("none", styles.dim),
+    };
+    out.push(row("API key", vec![key], styles));
+    let store = facts.key_source.clone().unwrap_or(app.ctx.store.clone());
+    out.push(row(
+        "Stored in",
+        vec![Span::raw(super::truncate(&store, value_w))],
+        styles,
+    ));
+    let installation = match facts.installation_status.as_deref() {
+        Some("ACTIVATED") => Span::styled("✔ ACTIVATED", styles.ok),
+        Some(other) => Span::styled(format!("✖ {other}"), styles.error),
+        None => Span::styled("unknown", styles.dim),
+    };
+    out.push(row("App status", vec![installation], styles));
+    out.push(row("Last OK", last_ok(app, styles), styles));
+    let next = if app.check_in_flight {
+        Span::styled(format!("checking… {}", super::spinner(app)), styles.info)
+    } else if let Some(at) = app.next_check_at {
+        Span::raw(match countdown(app.now, at).as_str() {
+            "now" => "now".to_string(),
+            left => format!("in {left}"),
+        })
+    } else {
+        Span::styled("not scheduled", styles.dim)
+    };
+    out.push(row("Next check", vec![next], styles));
+    if let (Some(date), Some(days)) = (facts.expires_on, app.expires_in_days()) {
+        let when = match days {
+            d if d < 0 => format!("{} ago, passed", plural(-d)),
+            0 => "today".to_string(),
+            d => format!("in {}", plural(d)),
+        };
+        let value = if days <= EXPIRY_WARNING_DAYS {
+            let style = if days <= 0 {
+                styles.error
+            } else {
+                styles.warning
+            };
+            Span::styled(
+                format!("▲ {date}, {when}"),
+                style.add_modifier(Modifier::BOLD),
+            )
+        } else {
+            Span::raw(format!("{date}, {when}"))
+        };
+        out.push(row("Key expiry", vec![value], styles));
+    }
+    out
+}
+
+fn plural(days: i32) -> String {
+    format!("{days} day{}", if days == 1 { "" } else { "s" })
+}
+
+fn last_ok(app: &App, styles: &Styles) -> Vec<Span<'static>> {
+    let facts = &app.facts;
+    let mut spans = vec![match facts.last_success_at {
+        Some(at) => Span::raw(ago(app.now, at)),
+        None => Span::styled("never", styles.dim),
+    }];
+    // A newer failed attempt is worth saying, so "2 min ago" is not read as "fine now".
+    if let Some(tried) = facts.last_checked_at
+        && facts.last_success_at.is_none_or(|ok| tried > ok)
+    {
+        spans.push(Span::styled(
+            format!(" (tried {})", ago(app.now, tried)),
+            styles.dim,
+        ));
+    }
+    spans
+}
+
+pub fn render(
+    frame: &mut Frame,
+    area: Rect,
+    app: &App,
+    lines: Vec<Line<'static>>,
+    styles: &Styles,
+) {
+    let (company_id, _) = company(app);
+    let title = match (&app.lifecycle, company_id) {
+        (Lifecycle::Active { .. }, _) if says_connected(app, area.width.saturating_sub(2)) => {
+            " Connection "
+        }
+        (Lifecycle::Active { .. }, _) => " Connected to ",
+        (Lifecycle::Degraded(_), Some(_)) => " Connection (last good) ",
+        (_, Some(_)) => " Connection (last known) ",
+        (_, None) => " Connection ",
+    };
+    let block = Block::bordered()
+        .border_style(styles.border)
+        .title(Span::styled(title, styles.title));
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}

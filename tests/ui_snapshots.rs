@@ -1,0 +1,655 @@
+//! Rendering snapshots: every lifecycle state and banner, the modals, help, too-small, wide and mono.
+//! Text snapshots drop colour; where colour carries meaning the styles are asserted directly.
+
+use pleo_keys::app::{
+    App, CompanyPicker, ConfirmCompany, Context, Facts, KeyEntry, KeyField, Overlay,
+    PassphrasePrompt, SandboxPanel, Theme,
+};
+use pleo_keys::lifecycle::{Degradation, Lifecycle};
+use pleo_keys::pleo::{CallOutcome, CallRecord};
+use pleo_keys::secret::ApiKey;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::style::{Color, Modifier};
+use std::path::PathBuf;
+use std::time::Duration;
+use zeroize::Zeroizing;
+
+const ACME: &str = "11111111-1111-4111-8111-111111111111";
+const COBALT: &str = "33333333-3333-4333-8333-333333333333";
+const TYPED_KEY: &str = "pls_0f3c9a7e21d84b6fa5c2e9d17b40c8e3_7d21a4";
+
+fn now() -> jiff::Timestamp {
+    "2026-11-28T12:00:00Z".parse().unwrap()
+}
+
+fn secs_ago(s: i64) -> jiff::Timestamp {
+    now() - jiff::SignedDuration::from_secs(s)
+}
+
+fn secs_ahead(s: i64) -> jiff::Timestamp {
+    now() + jiff::SignedDuration::from_secs(s)
+}
+
+fn ctx(environment: &str) -> Context {
+    let sandbox = environment == "sandbox";
+    Context {
+        environment: environment.into(),
+        base_url: match environment {
+            "production" => "https://external.pleo.io".into(),
+            "staging" => "https://external.staging.pleo.io".into(),
+            "sandbox" => "http://127.0.0.1:47113".into(),
+            _ => "https://pleo.proxy.example.internal".into(),
+        },
+        sandbox,
+        version: "0.1.0",
+        config_file: PathBuf::from("/home/op/.config/pleo-keys/config.toml"),
+        state_file: PathBuf::from("/home/op/.local/state/pleo-keys/state.json"),
+        audit_log: PathBuf::from("/home/op/.local/state/pleo-keys/audit.log"),
+        log_dir: PathBuf::from("/home/op/.local/state/pleo-keys/logs"),
+        store: "kernel keyring (forgotten on reboot)".into(),
+        revalidate_every: Duration::from_secs(300),
+        demo_keys: if sandbox {
+            pleo_keys::sandbox::DEMO_KEYS
+                .iter()
+                .map(|k| (k.name.to_string(), k.key.to_string(), k.shows.to_string()))
+                .collect()
+        } else {
+            vec![]
+        },
+    }
+}
+
+fn scopes(s: &[&str]) -> Vec<String> {
+    s.iter().map(|s| s.to_string()).collect()
+}
+
+fn known_facts() -> Facts {
+    Facts {
+        company_id: Some(ACME.into()),
+        company_name: Some("Acme Sandbox ApS".into()),
+        key_hint: Some("…a1b2".into()),
+        key_source: None,
+        installation_status: Some("ACTIVATED".into()),
+        required_scopes: scopes(&["export-jobs:read", "export-jobs:write", "export-items:read"]),
+        granted_scopes: scopes(&[
+            "export-jobs:read",
+            "export-jobs:write",
+            "export-items:read",
+            "users:read",
+        ]),
+        last_success_at: Some(secs_ago(120)),
+        last_checked_at: Some(secs_ago(120)),
+        expires_on: None,
+    }
+}
+
+fn calls(n: usize) -> std::collections::VecDeque<CallRecord> {
+    (0..n)
+        .map(|i| {
+            let (method, path, outcome) = match i % 5 {
+                0 => (
+                    "GET",
+                    "/v2/introspect".to_string(),
+                    CallOutcome::Status(200),
+                ),
+                1 => (
+                    "GET",
+                    format!("/v1/installations/me?company_id={ACME}"),
+                    CallOutcome::Status(200),
+                ),
+                2 => (
+                    "GET",
+                    format!("/v1/companies/{ACME}"),
+                    CallOutcome::Status(200),
+                ),
+                3 => (
+                    "POST",
+                    format!("/v1/installations/me/activate?company_id={ACME}"),
+                    CallOutcome::Status(429),
+                ),
+                _ => (
+                    "GET",
+                    "/v2/introspect".to_string(),
+                    CallOutcome::Failed("timeout"),
+                ),
+            };
+            CallRecord {
+                at: secs_ago(((n - i) * 7) as i64),
+                method,
+                path,
+                outcome,
+                latency: Duration::from_millis(40 + (i as u64 * 37) % 900),
+            }
+        })
+        .collect()
+}
+
+fn active_app(env: &str) -> App {
+    let mut app = App::new(ctx(env), known_facts(), true, Theme::Default, now());
+    app.lifecycle = Lifecycle::Active {
+        company_id: ACME.into(),
+        company_name: Some("Acme Sandbox ApS".into()),
+    };
+    app.next_check_at = Some(secs_ahead(180));
+    app.calls = calls(6);
+    app
+}
+
+/// The app after a check failed: the last good facts are kept on screen.
+fn failed_app(lifecycle: Lifecycle) -> App {
+    let mut app = active_app("staging");
+    app.lifecycle = lifecycle;
+    app.facts.last_checked_at = Some(secs_ago(5));
+    app
+}
+
+fn buffer(app: &App, w: u16, h: u16) -> Buffer {
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    terminal.draw(|f| pleo_keys::ui::render(f, app)).unwrap();
+    terminal.backend().buffer().clone()
+}
+
+fn text_of(buf: &Buffer) -> String {
+    let area = buf.area;
+    let mut out = String::new();
+    for y in 0..area.height {
+        let mut line = String::new();
+        for x in 0..area.width {
+            line.push_str(buf[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn render(app: &App, w: u16, h: u16) -> String {
+    text_of(&buffer(app, w, h))
+}
+
+fn snap(name: &str, app: &App, w: u16, h: u16) -> String {
+    let text = render(app, w, h);
+    insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
+        insta::assert_snapshot!(name, text);
+    });
+    text
+}
+
+#[test]
+fn active() {
+    let app = active_app("staging");
+    let text = snap("active_80x24", &app, 80, 24);
+    assert!(text.contains("● ACTIVE"));
+    assert!(text.contains(ACME));
+    snap("active_160x48", &app, 160, 48);
+    let mut app = active_app("production");
+    app.check_in_flight = true;
+    app.spinner = 2;
+    let text = snap("active_production_checking_80x24", &app, 80, 24);
+    assert!(text.contains("PRODUCTION"));
+    assert!(text.contains("checking…"));
+}
+
+#[test]
+fn active_with_success_notice() {
+    let mut app = active_app("custom");
+    app.notice = Some(pleo_keys::app::Banner {
+        level: pleo_keys::app::BannerLevel::Success,
+        text: format!("Connected to Company ID: {ACME} (Acme Sandbox ApS)."),
+    });
+    let text = snap("active_notice_custom_80x24", &app, 80, 24);
+    assert!(text.contains("✔ Connected"));
+    assert!(text.contains("CUSTOM"));
+}
+
+#[test]
+fn activating() {
+    let mut app = App::new(
+        ctx("staging"),
+        Facts::default(),
+        true,
+        Theme::Default,
+        now(),
+    );
+    app.check_in_flight = true;
+    app.spinner = 3;
+    let text = snap("activating_80x24", &app, 80, 24);
+    assert!(text.contains("◌ ACTIVATING"));
+}
+
+#[test]
+fn welcome() {
+    let app = App::new(
+        ctx("production"),
+        Facts::default(),
+        false,
+        Theme::Default,
+        now(),
+    );
+    let text = snap("welcome_80x24", &app, 80, 24);
+    assert!(text.contains("○ NOT CONFIGURED"));
+    assert!(text.contains("Settings → API keys"));
+    assert!(text.contains("Press k to enter it"));
+    snap("welcome_160x48", &app, 160, 48);
+}
+
+#[test]
+fn key_rejected() {
+    let mut app = failed_app(Lifecycle::KeyRejected);
+    app.next_check_at = None;
+    let text = snap("key_rejected_80x24", &app, 80, 24);
+    assert!(text.contains("✖ KEY REJECTED"));
+    assert!(text.contains("API key rejected"));
+}
+
+#[test]
+fn missing_scopes() {
+    let mut app = failed_app(Lifecycle::MissingScopes {
+        missing: scopes(&["export-jobs:write"]),
+    });
+    app.facts.granted_scopes = scopes(&["export-jobs:read", "export-items:read", "users:read"]);
+    let text = snap("missing_scopes_80x24", &app, 80, 24);
+    assert!(text.contains("✖ export-jobs:write missing"));
+    snap("missing_scopes_160x48", &app, 160, 48);
+    app.theme = Theme::Mono;
+    snap("missing_scopes_mono_80x24", &app, 80, 24);
+}
+
+#[test]
+fn installation_inactive_not_entitled() {
+    let mut app = failed_app(Lifecycle::InstallationInactive {
+        status: "ERROR".into(),
+        error_code: Some("NOT_ENTITLED".into()),
+    });
+    app.facts.installation_status = Some("ERROR".into());
+    let text = snap("installation_inactive_80x24", &app, 80, 24);
+    assert!(text.contains("✖ INSTALLATION INACTIVE"));
+    assert!(text.contains("NOT_ENTITLED"));
+}
+
+#[test]
+fn company_mismatch() {
+    let app = failed_app(Lifecycle::CompanyMismatch {
+        expected: ACME.into(),
+        got: COBALT.into(),
+    });
+    let text = snap("company_mismatch_80x24", &app, 80, 24);
+    assert!(text.contains("▲ COMPANY MISMATCH"));
+}
+
+#[test]
+fn company_required() {
+    let app = failed_app(Lifecycle::CompanyRequired {
+        organization_id: "99999999-9999-4999-8999-999999999999".into(),
+        companies: vec![],
+        detail: "This key belongs to an organisation: choose a company.".into(),
+    });
+    let text = snap("company_required_80x24", &app, 80, 24);
+    assert!(text.contains("▲ CHOOSE COMPANY"));
+}
+
+#[test]
+fn superseded() {
+    let mut app = failed_app(Lifecycle::Superseded {
+        detail: format!(
+            "Company change declined: still bound to {ACME} (Acme Sandbox ApS), but not active."
+        ),
+    });
+    app.pending_replacement = true;
+    app.next_check_at = None;
+    let text = snap("superseded_80x24", &app, 80, 24);
+    assert!(text.contains("▲ NOT ACTIVE"));
+    assert!(text.contains("a re-activate"));
+}
+
+#[test]
+fn degraded() {
+    let mut app = failed_app(Lifecycle::Degraded(Degradation::RateLimited {
+        retry_after: Some(Duration::from_secs(30)),
+    }));
+    app.next_check_at = Some(secs_ahead(30));
+    let text = snap("degraded_rate_limited_80x24", &app, 80, 24);
+    assert!(text.contains("▲ DEGRADED"));
+    assert!(text.contains("retrying in 30 s"));
+    assert!(text.contains("Connection (last good)"));
+
+    let mut app = failed_app(Lifecycle::Degraded(Degradation::Unreachable {
+        detail: "connection refused".into(),
+    }));
+    app.next_check_at = Some(secs_ahead(272));
+    let text = snap("degraded_unreachable_80x24", &app, 80, 24);
+    assert!(text.contains("Pleo unreachable: retrying in 4 min 32 s"));
+
+    let mut app = failed_app(Lifecycle::Degraded(Degradation::ServerError {
+        status: 503,
+    }));
+    app.next_check_at = Some(secs_ahead(10));
+    let text = snap("degraded_server_error_80x24", &app, 80, 24);
+    assert!(text.contains("server error (503)"));
+    snap("degraded_server_error_160x48", &app, 160, 48);
+}
+
+#[test]
+fn storage_error() {
+    let app = failed_app(Lifecycle::StorageError {
+        detail: "The key store could not be read: no OS keyring is available. Use --secret-store file to keep the key in an encrypted file.".into(),
+    });
+    let text = snap("storage_error_80x24", &app, 80, 24);
+    assert!(text.contains("✖ STORAGE ERROR"));
+}
+
+#[test]
+fn active_expiring_in_7_days() {
+    let mut app = active_app("production");
+    app.facts.expires_on = Some(jiff::civil::date(2026, 12, 5));
+    let text = snap("active_expiry_7_days_80x24", &app, 80, 24);
+    assert!(text.contains("2026-12-05, in 7 days"));
+    assert!(text.contains("expires in 7 days"));
+}
+
+fn typed_entry() -> KeyEntry {
+    KeyEntry {
+        text: Zeroizing::new(TYPED_KEY.to_string()),
+        expiry: "2027-01-3".into(),
+        focus: KeyField::Key,
+        ..KeyEntry::default()
+    }
+}
+
+#[test]
+fn key_modal_shows_only_mask_characters() {
+    let mut app = active_app("staging");
+    app.overlay = Overlay::KeyEntry(typed_entry());
+    for (w, h) in [(80, 24), (160, 48), (60, 16)] {
+        let text = render(&app, w, h);
+        assert!(text.contains("API key (secret credential)"));
+        assert!(text.contains(&"•".repeat(TYPED_KEY.len().min(30))));
+        // No run of 4 characters of the typed key appears anywhere.
+        let chars: Vec<char> = TYPED_KEY.chars().collect();
+        for window in chars.windows(4) {
+            let piece: String = window.iter().collect();
+            assert!(!text.contains(&piece), "{piece} leaked at {w}x{h}");
+        }
+        for piece in ["0f3c9a", "7d21a4", "pls_0", "b40c8e3"] {
+            assert!(!text.contains(piece));
+        }
+    }
+    let text = snap("key_modal_typed_80x24", &app, 80, 24);
+    assert!(text.contains("43 characters"));
+}
+
+#[test]
+fn key_modal_expiry_focused_and_error() {
+    let mut app = App::new(
+        ctx("staging"),
+        Facts::default(),
+        false,
+        Theme::Default,
+        now(),
+    );
+    let mut entry = typed_entry();
+    entry.focus = KeyField::Expiry;
+    entry.error = Some("API key rejected: it may have expired or been revoked. Check that the key was copied whole and is for this environment, or paste another.".into());
+    entry.warning = Some(
+        "the key does not look like a Pleo Standalone API Key (pls_<hex>_<hex>); trying it anyway"
+            .into(),
+    );
+    app.overlay = Overlay::KeyEntry(entry);
+    let text = snap("key_modal_error_80x24", &app, 80, 24);
+    assert!(text.contains("› Expires"));
+    assert!(text.contains("✖ API key rejected"));
+    assert!(!text.contains("0f3c9a"));
+}
+
+#[test]
+fn key_modal_busy() {
+    let mut app = active_app("staging");
+    app.spinner = 5;
+    let mut entry = typed_entry();
+    entry.busy = true;
+    app.overlay = Overlay::KeyEntry(entry);
+    let text = snap("key_modal_busy_80x24", &app, 80, 24);
+    assert!(text.contains("Activating with Pleo…"));
+    assert!(!text.contains("0f3c9a"));
+}
+
+fn api_key() -> ApiKey {
+    ApiKey::parse(TYPED_KEY).unwrap().0
+}
+
+#[test]
+fn confirm_company() {
+    let mut app = active_app("staging");
+    app.overlay = Overlay::ConfirmCompany(ConfirmCompany {
+        key: api_key(),
+        expires_on: None,
+        current_id: ACME.into(),
+        current_name: Some("Acme Sandbox ApS".into()),
+        new_id: COBALT.into(),
+        new_name: Some("Cobalt Sandbox GmbH".into()),
+        busy: false,
+    });
+    let text = snap("confirm_company_80x24", &app, 80, 24);
+    assert!(text.contains("Switch this integration to the new company?"));
+    assert!(text.contains(COBALT));
+    assert!(!text.contains("0f3c9a"));
+}
+
+#[test]
+fn company_picker() {
+    let mut app = App::new(
+        ctx("sandbox"),
+        Facts::default(),
+        false,
+        Theme::Default,
+        now(),
+    );
+    app.lifecycle = Lifecycle::Activating;
+    app.overlay = Overlay::ChooseCompany(CompanyPicker {
+        key: api_key(),
+        expires_on: None,
+        organization_id: "99999999-9999-4999-8999-999999999999".into(),
+        companies: vec![
+            (ACME.into(), "Acme Sandbox ApS".into()),
+            (
+                "22222222-2222-4222-8222-222222222222".into(),
+                "Borealis Sandbox AB".into(),
+            ),
+        ],
+        selected: 1,
+        busy: false,
+    });
+    let text = snap("company_picker_80x24", &app, 80, 24);
+    assert!(text.contains("› Borealis Sandbox AB"));
+}
+
+#[test]
+fn passphrase_prompt() {
+    let mut app = App::new(
+        ctx("staging"),
+        Facts::default(),
+        true,
+        Theme::Default,
+        now(),
+    );
+    app.ctx.store = "encrypted file (/home/op/.local/share/pleo-keys/key.age)".into();
+    app.overlay = Overlay::Passphrase(PassphrasePrompt {
+        text: Zeroizing::new("hunter2hunter2".into()),
+        error: Some("wrong passphrase for the key file: try again.".into()),
+        busy: false,
+    });
+    let text = snap("passphrase_80x24", &app, 80, 24);
+    assert!(text.contains("wrong passphrase"));
+    assert!(!text.contains("hunter"));
+}
+
+#[test]
+fn help() {
+    let mut app = active_app("staging");
+    app.overlay = Overlay::Help;
+    let text = snap("help_80x24", &app, 80, 24);
+    for b in pleo_keys::app::KEYMAP {
+        assert!(text.contains(b.help), "{}", b.help);
+    }
+    assert!(text.contains("/home/op/.config/pleo-keys/config.toml"));
+    assert!(text.contains("pleo-keys 0.1.0"));
+    snap("help_160x48", &app, 160, 48);
+}
+
+#[test]
+fn too_small() {
+    let app = active_app("staging");
+    let text = snap("too_small_40x10", &app, 40, 10);
+    let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert_eq!(words, "terminal too small: need 60x16, have 40x10");
+    let text = render(&app, 59, 30);
+    assert_eq!(text.trim(), "terminal too small: need 60x16, have 59x30");
+    // Exactly the minimum renders the dashboard.
+    assert!(render(&app, 60, 16).contains("ACTIVE"));
+}
+
+#[test]
+fn sandbox_panel() {
+    let mut app = active_app("sandbox");
+    app.overlay = Overlay::Sandbox(SandboxPanel { selected: 2 });
+    let text = snap("sandbox_panel_80x24", &app, 80, 24);
+    assert!(text.contains("› Restore the current key"));
+    app.overlay = Overlay::Sandbox(SandboxPanel { selected: 14 });
+    let text = snap("sandbox_panel_demo_key_80x24", &app, 80, 24);
+    assert!(text.contains("› other-company"));
+    snap("sandbox_panel_160x48", &app, 160, 48);
+}
+
+#[test]
+fn many_calls_scrolled() {
+    let mut app = active_app("staging");
+    app.calls = calls(500);
+    app.calls_scroll = 10;
+    let text = snap("calls_500_scrolled_80x24", &app, 80, 24);
+    assert!(text.contains("11–"));
+    assert!(text.contains("of 500"));
+    snap("calls_500_scrolled_160x48", &app, 160, 48);
+}
+
+#[test]
+fn mono_active() {
+    let mut app = active_app("production");
+    app.theme = Theme::Mono;
+    snap("active_mono_80x24", &app, 80, 24);
+}
+
+fn find(buf: &Buffer, needle: &str) -> (u16, u16) {
+    let text = text_of(buf);
+    for (y, line) in text.lines().enumerate() {
+        if let Some(byte) = line.find(needle) {
+            return (line[..byte].chars().count() as u16, y as u16);
+        }
+    }
+    panic!("{needle} not on screen");
+}
+
+#[test]
+fn missing_scope_stands_out_in_colour_and_in_words() {
+    let mut app = failed_app(Lifecycle::MissingScopes {
+        missing: scopes(&["export-jobs:write"]),
+    });
+    app.facts.granted_scopes = scopes(&["export-jobs:read", "export-items:read"]);
+    let buf = buffer(&app, 80, 24);
+    let (x, y) = find(&buf, "✖ export-jobs:write");
+    let cell = &buf[(x + 2, y)];
+    assert_eq!(cell.fg, Color::Red);
+    assert!(cell.modifier.contains(Modifier::BOLD));
+    let (x, y) = find(&buf, "✔ export-jobs:read");
+    assert_eq!(buf[(x + 2, y)].fg, Color::Green);
+
+    app.theme = Theme::Mono;
+    let buf = buffer(&app, 80, 24);
+    for cell in buf.content() {
+        assert_eq!(cell.fg, Color::Reset, "mono uses no colour");
+        assert_eq!(cell.bg, Color::Reset, "mono uses no colour");
+    }
+    let text = text_of(&buf);
+    assert!(text.contains("export-jobs:write missing"));
+    let (x, y) = find(&buf, "✖ export-jobs:write");
+    assert!(buf[(x + 2, y)].modifier.contains(Modifier::BOLD));
+}
+
+#[test]
+fn environments_differ_at_a_glance() {
+    let badge_bg = |env: &str| {
+        let buf = buffer(&active_app(env), 80, 24);
+        let (x, y) = find(&buf, &env.to_uppercase());
+        buf[(x, y)].bg
+    };
+    assert_eq!(badge_bg("production"), Color::Red);
+    assert_eq!(badge_bg("staging"), Color::Yellow);
+    assert_eq!(badge_bg("sandbox"), Color::Cyan);
+    assert_eq!(badge_bg("custom"), Color::Magenta);
+
+    // Default never paints a background outside the badges and selections.
+    let buf = buffer(&active_app("staging"), 80, 24);
+    let (bx, by) = find(&buf, "STAGING");
+    for (i, cell) in buf.content().iter().enumerate() {
+        let (x, y) = ((i % 80) as u16, (i / 80) as u16);
+        let in_badge = y == by && x + 1 >= bx && x <= bx + 7;
+        if !in_badge {
+            assert_eq!(cell.bg, Color::Reset, "background at {x},{y}");
+        }
+    }
+
+    // In mono, production is reversed and staging is not.
+    let mono = |env: &str| {
+        let mut app = active_app(env);
+        app.theme = Theme::Mono;
+        let buf = buffer(&app, 80, 24);
+        let (x, y) = find(&buf, &env.to_uppercase());
+        buf[(x, y)].modifier
+    };
+    assert!(mono("production").contains(Modifier::REVERSED));
+    assert!(!mono("staging").contains(Modifier::REVERSED));
+}
+
+#[test]
+fn light_theme_avoids_yellow_text() {
+    let mut app = failed_app(Lifecycle::Degraded(Degradation::ServerError {
+        status: 503,
+    }));
+    app.theme = Theme::Light;
+    let buf = buffer(&app, 80, 24);
+    let (x, y) = find(&buf, "Pleo server error");
+    assert_ne!(buf[(x, y)].fg, Color::Yellow);
+    assert_ne!(buf[(x, y)].fg, Color::Reset);
+    for cell in buf.content() {
+        if cell.fg == Color::Yellow {
+            // Only the staging badge may be yellow, and only as a background.
+            assert!(cell.bg == Color::Yellow);
+        }
+    }
+}
+
+#[test]
+fn rejected_call_status_is_an_error_colour() {
+    let app = active_app("staging");
+    let buf = buffer(&app, 80, 24);
+    let (x, y) = find(&buf, "429");
+    assert_eq!(buf[(x, y)].fg, Color::Red);
+    let (x, y) = find(&buf, "timeout");
+    assert_eq!(buf[(x, y)].fg, Color::Red);
+}
+
+#[test]
+fn minimum_size() {
+    let mut app = failed_app(Lifecycle::MissingScopes {
+        missing: scopes(&["export-jobs:write"]),
+    });
+    app.facts.granted_scopes = scopes(&["export-jobs:read", "export-items:read"]);
+    let text = snap("missing_scopes_60x16", &app, 60, 16);
+    assert!(text.contains("missing"));
+    let mut entry = typed_entry();
+    entry.error = Some("API key rejected: it may have expired or been revoked.".into());
+    app.overlay = Overlay::KeyEntry(entry);
+    let text = snap("key_modal_error_60x16", &app, 60, 16);
+    assert!(text.contains("✖ API key rejected"));
+}
