@@ -1,0 +1,126 @@
+//! SIGKILL at random points while pleo-keys writes its files: the state file is always the old
+//! or the new version and parses; the audit log loses at most its last line.
+
+use pleo_keys::sandbox::{self, Sandbox};
+use pleo_keys::store::{load_state, read_audit_counted};
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+/// xorshift: random enough for kill points, no dependency, reproducible from the seed printed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_at_random_points_the_files_stay_whole() {
+    let sb = Sandbox::start(0).await.unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let url = sb.url();
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64 | 1)
+        .unwrap_or(0x9e3779b97f4a7c15);
+    println!("seed {seed}");
+    let home_path = home.path().to_path_buf();
+    let result = tokio::task::spawn_blocking(move || {
+        let mut rng = Rng(seed);
+        let fingerprints = [sandbox::HEALTHY_KEY, sandbox::ROTATED_KEY]
+            .map(|k| pleo_keys::secret::ApiKey::parse(k).unwrap().0.fingerprint());
+        let mut killed = 0;
+        let mut torn_before = 0;
+        for round in 0..40 {
+            let key = if round % 2 == 0 {
+                sandbox::HEALTHY_KEY
+            } else {
+                sandbox::ROTATED_KEY
+            };
+            let args: &[&str] = if round % 3 == 2 {
+                &["check"]
+            } else {
+                &["set-key"]
+            };
+            let mut child = Command::new(env!("CARGO_BIN_EXE_pleo-keys"))
+                .arg("--home")
+                .arg(&home_path)
+                .arg("--base-url")
+                .arg(&url)
+                .arg("--secret-store")
+                .arg("file")
+                .args(args)
+                .env("PLEO_KEYS_PASSPHRASE", "p")
+                .env("PLEO_KEYS_SCRYPT_WORK_FACTOR", "10")
+                .env_remove("PLEO_API_KEY")
+                .stdin(Stdio::piped())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            if let Some(mut stdin) = child.stdin.take() {
+                let _ = writeln!(stdin, "{key}");
+            }
+            std::thread::sleep(Duration::from_millis(rng.next() % 250));
+            // SAFETY: kill(2) on our own child's pid.
+            if unsafe { libc::kill(child.id() as i32, libc::SIGKILL) } == 0 {
+                killed += 1;
+            }
+            let _ = child.wait();
+
+            match load_state(&home_path.join("state.json")) {
+                Ok(None) => {}
+                Ok(Some(state)) => assert!(
+                    fingerprints.contains(&state.key_fingerprint),
+                    "round {round}: state names an unknown key"
+                ),
+                Err(e) => panic!("round {round} (seed {seed}): state file broken: {e}"),
+            }
+            let (events, skipped) = read_audit_counted(&home_path.join("audit.log")).unwrap();
+            // Each kill may cost at most the line being written; everything else reads.
+            assert!(
+                skipped <= torn_before + 1,
+                "round {round} (seed {seed}): {skipped} torn audit lines"
+            );
+            torn_before = skipped;
+            assert!(!events.is_empty() || round == 0);
+        }
+        killed
+    })
+    .await
+    .unwrap();
+    assert!(result > 0, "no process was killed mid-run");
+    // And a normal run afterwards still works on what was left.
+    let out = Command::new(env!("CARGO_BIN_EXE_pleo-keys"))
+        .arg("--home")
+        .arg(home.path())
+        .arg("--base-url")
+        .arg(sb.url())
+        .arg("--secret-store")
+        .arg("file")
+        .args(["set-key"])
+        .env("PLEO_KEYS_PASSPHRASE", "p")
+        .env("PLEO_KEYS_SCRYPT_WORK_FACTOR", "10")
+        .env_remove("PLEO_API_KEY")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            if let Some(mut s) = c.stdin.take() {
+                let _ = writeln!(s, "{}", sandbox::HEALTHY_KEY);
+            }
+            c.wait_with_output()
+        })
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
