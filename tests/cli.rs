@@ -737,3 +737,30 @@ async fn a_second_process_waits_for_the_first_and_says_so() {
         out.stderr
     );
 }
+
+/// A core dump of a process holding a key would write it to disk: dumps are off.
+#[test]
+fn core_dumps_are_disabled() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pleo-keys"))
+        .args(["sandbox", "--port", "0"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("runs");
+    let limits_path = format!("/proc/{}/limits", child.id());
+    let mut limits = String::new();
+    for _ in 0..50 {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        limits = std::fs::read_to_string(&limits_path).unwrap_or_default();
+        // Wait until the process runs our main (it has printed its URL by then).
+        if limits.lines().any(|l| l.starts_with("Max core file size") && l.split_whitespace().nth(4) == Some("0")) {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let line = limits.lines().find(|l| l.starts_with("Max core file size")).unwrap_or("");
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(fields.get(4..6), Some(&["0", "0"][..]), "{line}");
+}
