@@ -7,6 +7,8 @@ pub mod config;
 pub mod lifecycle;
 pub mod pleo;
 pub mod report;
+pub mod runtime;
 pub mod sandbox;
 pub mod secret;
 pub mod store;
+pub mod ui;
