@@ -47,6 +47,8 @@ impl TerminalGuard {
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
+        // Shown here so ratatui's own drop does not write after the alternate screen is left.
+        let _ = self.terminal.show_cursor();
         restore();
     }
 }
@@ -57,8 +59,9 @@ pub fn restore() {
         io::stdout(),
         event::DisableBracketedPaste,
         terminal::EndSynchronizedUpdate,
-        terminal::LeaveAlternateScreen,
-        cursor::Show
+        cursor::Show,
+        // Last, so the shell's screen comes back only once everything else is undone.
+        terminal::LeaveAlternateScreen
     );
     let _ = terminal::disable_raw_mode();
 }
