@@ -109,7 +109,8 @@ impl Signals {
 
 /// What a background task hands back.
 enum Done {
-    Msg(Msg),
+    /// Boxed: a result with its report is far larger than the other variant.
+    Msg(Box<Msg>),
     /// The file store opened with the passphrase typed in the dashboard; it replaces the engine's.
     Unlocked {
         store: SecretStore,
@@ -280,7 +281,7 @@ impl Runtime {
 
     fn on_done(&mut self, done: Done) -> Option<Msg> {
         match done {
-            Done::Msg(msg) => Some(msg),
+            Done::Msg(msg) => Some(*msg),
             Done::Unlocked { store, result } => {
                 if result.is_ok() {
                     let calls = self.engine.calls.clone();
@@ -300,7 +301,9 @@ impl Runtime {
     {
         let tx = self.tx.clone();
         tokio::spawn(async move {
-            let done = tokio::spawn(work).await.unwrap_or(Done::Msg(Msg::Shutdown));
+            let done = tokio::spawn(work)
+                .await
+                .unwrap_or_else(|_| Done::Msg(Box::new(Msg::Shutdown)));
             // The loop has ended when the receiver is gone; nothing to report to then.
             let _ = tx.send(done);
         });
@@ -328,10 +331,10 @@ impl Runtime {
                 let engine = Arc::clone(&self.engine);
                 self.spawn(async move {
                     let outcome = engine.check().await;
-                    Done::Msg(Msg::CheckFinished {
+                    Done::Msg(Box::new(Msg::CheckFinished {
                         generation,
                         result: run_result(outcome),
-                    })
+                    }))
                 });
             }
             Cmd::Activate {
@@ -353,12 +356,12 @@ impl Runtime {
                 let engine = Arc::clone(&self.engine);
                 self.spawn(async move {
                     let outcome = engine.replace_key(key.clone(), &opts).await;
-                    Done::Msg(Msg::ActivationFinished {
+                    Done::Msg(Box::new(Msg::ActivationFinished {
                         generation,
                         result: run_result(outcome),
                         key: Some(key),
                         expires_on,
-                    })
+                    }))
                 });
             }
             Cmd::Reactivate { generation } => {
@@ -375,12 +378,12 @@ impl Runtime {
                 let engine = Arc::clone(&self.engine);
                 self.spawn(async move {
                     let outcome = engine.reactivate(&ReplaceOptions::default()).await;
-                    Done::Msg(Msg::ActivationFinished {
+                    Done::Msg(Box::new(Msg::ActivationFinished {
                         generation,
                         result: run_result(outcome),
                         key: None,
                         expires_on: None,
-                    })
+                    }))
                 });
             }
             Cmd::ScheduleCheck { at } => {
@@ -404,12 +407,12 @@ impl Runtime {
                             .ok()
                             .flatten()
                             .map(|(k, _)| k.expose().to_string());
-                        Done::Msg(Msg::SandboxDone(apply_sandbox(
+                        Done::Msg(Box::new(Msg::SandboxDone(apply_sandbox(
                             &control,
                             action,
                             key.as_deref(),
                             company.as_deref(),
-                        )))
+                        ))))
                     });
                 }
             },
@@ -419,7 +422,7 @@ impl Runtime {
     }
 
     fn send(&self, msg: Msg) {
-        let _ = self.tx.send(Done::Msg(msg));
+        let _ = self.tx.send(Done::Msg(Box::new(msg)));
     }
 
     fn refused(&self, detail: &str) -> RunResult {
@@ -443,7 +446,7 @@ async fn unlock(paths: crate::config::Paths, passphrase: Zeroizing<String>) -> D
     let store = match SecretStore::open(StoreChoice::File, &paths, given) {
         Ok(s) => s,
         Err(e) => {
-            return Done::Msg(Msg::StoreUnlocked(Err(e.to_string())));
+            return Done::Msg(Box::new(Msg::StoreUnlocked(Err(e.to_string()))));
         }
     };
     let result = match store.load().await {
