@@ -11,7 +11,7 @@ use pleo_keys::pleo::{CallLog, ClientSettings, Endpoint};
 use pleo_keys::runtime::{self, Services, dashboard::build_app};
 use pleo_keys::sandbox::{self, Sandbox};
 use pleo_keys::secret::ApiKey;
-use pleo_keys::store::{AuditLog, SecretStore};
+use pleo_keys::store::{AuditLog, Passphrase, SecretStore};
 use ratatui::Terminal;
 use ratatui::backend::{Backend, ClearType, TestBackend, WindowSize};
 use ratatui::buffer::Cell;
@@ -91,30 +91,22 @@ impl Harness {
     async fn start(seed: Option<&str>, every: Duration) -> Harness {
         let sandbox = Sandbox::start(0).await.expect("sandbox");
         let home = tempfile::tempdir().expect("tempdir");
-        let paths = Paths::resolve(Some(home.path())).expect("paths");
-        paths.ensure_dirs().expect("dirs");
-        let settings = ClientSettings {
-            retries: 0,
-            connect_timeout: Duration::from_secs(2),
-            request_timeout: Duration::from_secs(4),
-            ..ClientSettings::default()
-        };
-        let engine = Engine {
-            store: SecretStore::in_memory(),
-            endpoint: Endpoint::custom(&sandbox.url(), "sandbox").expect("endpoint"),
-            settings,
-            required_scopes: scopes::normalise(scopes::DEFAULT_REQUIRED_SCOPES),
-            calls: CallLog::default(),
-            audit: AuditLog::new(&paths.audit_log),
-            env_key: None,
-            paths,
-        };
+        let engine = engine(&sandbox, home.path(), SecretStore::in_memory());
         if let Some(seed) = seed {
             let outcome = engine
                 .replace_key(key(seed), &ReplaceOptions::default())
                 .await;
             assert!(outcome.committed, "seeding failed: {:?}", outcome.report);
         }
+        Harness::launch(sandbox, home, engine, every)
+    }
+
+    fn launch(
+        sandbox: Sandbox,
+        home: tempfile::TempDir,
+        engine: Engine,
+        every: Duration,
+    ) -> Harness {
         let services = Services::new(&engine, Some(sandbox.control()));
         let engine = services.engine.clone();
         let app = build_app(&engine, true, Theme::Mono, every, jiff::Timestamp::now());
@@ -175,6 +167,27 @@ impl Harness {
             .await
             .expect("the dashboard quits on q")
             .expect("the dashboard task did not panic")
+    }
+}
+
+fn engine(sandbox: &Sandbox, home: &std::path::Path, store: SecretStore) -> Engine {
+    let paths = Paths::resolve(Some(home)).expect("paths");
+    paths.ensure_dirs().expect("dirs");
+    let settings = ClientSettings {
+        retries: 0,
+        connect_timeout: Duration::from_secs(2),
+        request_timeout: Duration::from_secs(4),
+        ..ClientSettings::default()
+    };
+    Engine {
+        store,
+        endpoint: Endpoint::custom(&sandbox.url(), "sandbox").expect("endpoint"),
+        settings,
+        required_scopes: scopes::normalise(scopes::DEFAULT_REQUIRED_SCOPES),
+        calls: CallLog::default(),
+        audit: AuditLog::new(&paths.audit_log),
+        env_key: None,
+        paths,
     }
 }
 
@@ -289,4 +302,39 @@ async fn idle_dashboard_does_not_redraw() {
     );
     let app = h.quit().await;
     assert_eq!(app.lifecycle, Lifecycle::NotConfigured);
+}
+
+#[tokio::test]
+async fn locked_key_file_is_unlocked_in_the_dashboard() {
+    if std::env::var_os("PLEO_KEYS_PASSPHRASE").is_some() {
+        return; // the file would be unlocked from the environment: nothing to ask
+    }
+    let sandbox = Sandbox::start(0).await.expect("sandbox");
+    let home = tempfile::tempdir().expect("tempdir");
+    let file = home.path().join("key.age");
+    let given = Passphrase::Given(secrecy::SecretString::from("pw".to_string()));
+    let writer = engine(
+        &sandbox,
+        home.path(),
+        SecretStore::encrypted_file(file.clone(), given, 10).expect("file store"),
+    );
+    let seeded = writer
+        .replace_key(key(sandbox::HEALTHY_KEY), &ReplaceOptions::default())
+        .await;
+    assert!(seeded.committed, "{:?}", seeded.report);
+    // A later run: the same file, no passphrase known.
+    let store = SecretStore::encrypted_file(file, Passphrase::FromEnv, 10).expect("file store");
+    let engine = engine(&sandbox, home.path(), store);
+    let mut h = Harness::launch(sandbox, home, engine, Duration::from_secs(60));
+    // The overlay is open from the start, so typing at once is fine.
+    for c in "nope".chars() {
+        h.press(KeyCode::Char(c));
+    }
+    h.press(KeyCode::Enter);
+    h.wait_for("Wrong passphrase").await;
+    h.paste("pw");
+    h.press(KeyCode::Enter);
+    h.wait_for("Connected to Company ID").await;
+    let app = h.quit().await;
+    assert_eq!(company(&app), Some(sandbox::ACME_ID));
 }
