@@ -563,3 +563,34 @@ pub fn apply_sandbox(
     };
     Ok(done.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bare(state: &Lifecycle) -> Outcome {
+        Outcome {
+            report: Report::bare(state, "sandbox", "http://127.0.0.1:1"),
+            run: None,
+            committed: false,
+        }
+    }
+
+    #[test]
+    fn runless_outcomes_read_back_their_lifecycle() {
+        for state in [
+            Lifecycle::NotConfigured,
+            Lifecycle::StorageError {
+                detail: "disk full".into(),
+            },
+            Lifecycle::Superseded {
+                detail: "A replacement did not complete.".into(),
+            },
+            Lifecycle::Degraded(Degradation::Unreachable {
+                detail: "bad URL".into(),
+            }),
+        ] {
+            assert_eq!(lifecycle_of(&bare(&state)), state);
+        }
+    }
+}
