@@ -3,6 +3,7 @@
 use crate::pleo::Environment;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
+use std::time::Duration;
 
 const AFTER_HELP: &str = "\
 Exit codes (monitoring-plugin style):
@@ -53,8 +54,25 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub sandbox: bool,
 
+    /// Dashboard colours. Without it, a non-empty NO_COLOR selects mono.
+    #[arg(long, value_enum, value_name = "THEME")]
+    pub theme: Option<ThemeArg>,
+
+    /// How often the dashboard checks the key with Pleo, e.g. "5m" (at least 30s).
+    /// Default: revalidate_every in the config file, else 5m.
+    #[arg(long, value_name = "DUR", value_parser = parse_every)]
+    pub revalidate_every: Option<Duration>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ThemeArg {
+    Default,
+    Light,
+    Dark,
+    Mono,
 }
 
 #[derive(Debug, Subcommand)]
@@ -117,6 +135,10 @@ pub struct SandboxArgs {
     /// Port on 127.0.0.1 (default: a free one).
     #[arg(long, default_value_t = 0)]
     pub port: u16,
+}
+
+fn parse_every(s: &str) -> Result<Duration, String> {
+    crate::config::parse_interval(s).map(|d| d.max(crate::config::MIN_REVALIDATE_EVERY))
 }
 
 fn parse_date(s: &str) -> Result<jiff::civil::Date, String> {

@@ -1,4 +1,4 @@
-//! pleo-keys: the life of a Pleo Standalone API Key, from the shell and (soon) a dashboard.
+//! pleo-keys: the life of a Pleo Standalone API Key, from the shell and a terminal dashboard.
 
 pub mod app;
 pub mod cli;
@@ -7,6 +7,7 @@ pub mod config;
 pub mod lifecycle;
 pub mod pleo;
 pub mod report;
+pub mod runtime;
 pub mod sandbox;
 pub mod secret;
 pub mod store;

@@ -4,7 +4,8 @@ mod key_input;
 mod setup;
 mod status;
 
-use crate::cli::{Cli, Command, ForgetArgs};
+use crate::app::Theme;
+use crate::cli::{Cli, Command, ForgetArgs, ThemeArg};
 use crate::lifecycle::engine::{Engine, ReplaceOptions};
 use crate::lifecycle::{CheckStatus, Lifecycle};
 use crate::report::Report;
@@ -69,18 +70,29 @@ pub async fn run(cli: Cli) -> i32 {
         Some(Command::Status(args)) => status::run(engine, args.json),
         Some(Command::Forget(args)) => forget(engine, args).await,
         Some(Command::Sandbox(_)) => EXIT_UNKNOWN, // handled above
-        None if sandbox.is_some() => {
-            // Until the dashboard exists: seed the sandbox with its healthy key and check it.
-            let key = match ApiKey::parse(crate::sandbox::HEALTHY_KEY) {
-                Ok((k, _)) => k,
-                Err(e) => {
-                    eprintln!("pleo-keys: the sandbox's demo key is malformed: {e}");
-                    return EXIT_UNKNOWN;
+        None => {
+            let on_terminal = std::io::stdout().is_terminal();
+            if sandbox.is_some() {
+                // Start already connected: seed the sandbox's healthy key.
+                let key = match ApiKey::parse(crate::sandbox::HEALTHY_KEY) {
+                    Ok((k, _)) => k,
+                    Err(e) => {
+                        eprintln!("pleo-keys: the sandbox's demo key is malformed: {e}");
+                        return EXIT_UNKNOWN;
+                    }
+                };
+                let seeded = engine.replace_key(key, &ReplaceOptions::default()).await;
+                if !seeded.committed {
+                    return print_report(&seeded.report, "pleo-keys --sandbox", false);
                 }
-            };
-            let seeded = engine.replace_key(key, &ReplaceOptions::default()).await;
-            if !seeded.committed {
-                return print_report(&seeded.report, "pleo-keys --sandbox", false);
+            }
+            if on_terminal {
+                let every = cli.revalidate_every.unwrap_or(setup.revalidate_every);
+                return crate::runtime::run_dashboard(engine, sandbox.as_ref(), theme(&cli), every)
+                    .await;
+            }
+            if sandbox.is_none() {
+                return status::run(engine, false);
             }
             let outcome = engine.check().await;
             let code = print_report(&outcome.report, "pleo-keys --sandbox check", false);
@@ -89,7 +101,18 @@ pub async fn run(cli: Cli) -> i32 {
             );
             code
         }
-        None => status::run(engine, false),
+    }
+}
+
+/// `--theme` wins; otherwise a non-empty NO_COLOR (no-color.org) selects mono.
+fn theme(cli: &Cli) -> Theme {
+    match cli.theme {
+        Some(ThemeArg::Default) => Theme::Default,
+        Some(ThemeArg::Light) => Theme::Light,
+        Some(ThemeArg::Dark) => Theme::Dark,
+        Some(ThemeArg::Mono) => Theme::Mono,
+        None if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) => Theme::Mono,
+        None => Theme::Default,
     }
 }
 

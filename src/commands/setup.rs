@@ -13,6 +13,8 @@ use std::time::Duration;
 
 pub struct Setup {
     pub engine: Engine,
+    /// The dashboard's revalidation interval from the config file (floored).
+    pub revalidate_every: Duration,
     /// The sandbox's throw-away home, removed when the run ends.
     scratch: Option<PathBuf>,
 }
@@ -101,6 +103,7 @@ impl Setup {
 
         let audit = AuditLog::new(&paths.audit_log);
         Ok(Setup {
+            revalidate_every: config.revalidate_interval(),
             engine: Engine {
                 paths,
                 store,
