@@ -296,6 +296,13 @@ async fn another_company_is_refused_without_confirmation_and_accepted_with_it() 
         state_before,
         "refusal changes nothing stored"
     );
+    assert_eq!(
+        w.sandbox
+            .control()
+            .installation_status(&company_urn(sandbox::COBALT_ID)),
+        None,
+        "nothing was installed in the other company before confirmation"
+    );
 
     // The previous authentication state is invalidated: a check does not quietly use the old key.
     let out = w.run(&["check", "--json"], None).await;
@@ -754,13 +761,18 @@ fn core_dumps_are_disabled() {
         std::thread::sleep(std::time::Duration::from_millis(100));
         limits = std::fs::read_to_string(&limits_path).unwrap_or_default();
         // Wait until the process runs our main (it has printed its URL by then).
-        if limits.lines().any(|l| l.starts_with("Max core file size") && l.split_whitespace().nth(4) == Some("0")) {
+        if limits.lines().any(|l| {
+            l.starts_with("Max core file size") && l.split_whitespace().nth(4) == Some("0")
+        }) {
             break;
         }
     }
     let _ = child.kill();
     let _ = child.wait();
-    let line = limits.lines().find(|l| l.starts_with("Max core file size")).unwrap_or("");
+    let line = limits
+        .lines()
+        .find(|l| l.starts_with("Max core file size"))
+        .unwrap_or("");
     let fields: Vec<&str> = line.split_whitespace().collect();
     assert_eq!(fields.get(4..6), Some(&["0", "0"][..]), "{line}");
 }

@@ -324,6 +324,36 @@ pub async fn activate<A: PleoApi>(api: &A, input: &ActivationInput) -> Activatio
         None => company_param = input.bound_company.clone(),
     }
 
+    // A key for another company changes nothing in Pleo (no installation is created or
+    // activated for it) until the switch is confirmed.
+    if let (Some(bound), Some(new)) = (&input.bound_company, &company_param)
+        && !bound.eq_ignore_ascii_case(new)
+        && !input.confirm_company_change
+    {
+        r.company_id = Some(new.clone());
+        r.company_name = match org_companies
+            .as_deref()
+            .and_then(|cs| cs.iter().find(|c| c.id.eq_ignore_ascii_case(new)))
+        {
+            Some(c) => Some(c.name.clone()),
+            None => api.get_company(new).await.ok().map(|c| c.name),
+        };
+        let shown = match &r.company_name {
+            Some(n) => format!("{new} ({n})"),
+            None => new.clone(),
+        };
+        r.stop_before_installation(
+            format!(
+                "the key belongs to company {shown}, not the connected company {bound}; nothing was changed. To switch, repeat with --confirm-company-change"
+            ),
+            Lifecycle::CompanyMismatch {
+                expected: bound.clone(),
+                got: new.clone(),
+            },
+        );
+        return r;
+    }
+
     // 3. The installation: found, created, or activated.
     let installation =
         match installation_step(api, input.mode, company_param.as_deref(), &mut r).await {
@@ -910,6 +940,16 @@ mod tests {
                 expected: ACME.into(),
                 got: COBALT.into()
             }
+        );
+        assert_eq!(
+            r.company_name.as_deref(),
+            Some("Cobalt"),
+            "named for the confirmation"
+        );
+        assert!(
+            !api.calls().iter().any(|c| c.contains("installation")),
+            "nothing is installed for an unconfirmed company: {:?}",
+            api.calls()
         );
         inp.confirm_company_change = true;
         let r = activate(&api, &inp).await;

@@ -52,7 +52,7 @@ impl StoreKind {
             StoreKind::SecretService => "OS keyring (Secret Service)",
             StoreKind::KernelKeyring => "kernel keyring (forgotten on reboot)",
             StoreKind::EncryptedFile => "encrypted file",
-            StoreKind::Memory => "in memory (sandbox)",
+            StoreKind::Memory => "memory only (sandbox)",
             StoreKind::Environment => "PLEO_API_KEY environment variable (not stored)",
         }
     }
@@ -199,7 +199,7 @@ impl SecretStore {
         let location = match kind {
             StoreKind::SecretService => "Secret Service, default collection (usually 'login')",
             StoreKind::KernelKeyring => "kernel keyring, session (forgotten on reboot)",
-            StoreKind::Memory => "in memory (sandbox; forgotten on exit)",
+            StoreKind::Memory => "memory only (sandbox; forgotten on exit)",
             StoreKind::EncryptedFile | StoreKind::Environment => kind.describe(),
         };
         SecretStore::from_backend(kind, location.to_owned(), Backend::Keyring(store))
