@@ -134,6 +134,10 @@ struct Pty {
 
 impl Pty {
     fn spawn(args: &[&str]) -> Pty {
+        Pty::spawn_with(args, &[])
+    }
+
+    fn spawn_with(args: &[&str], envs: &[(&str, &str)]) -> Pty {
         let (mut master, mut slave) = (-1, -1);
         // SAFETY: openpty writes two fds into the given ints; null name/termios/winsize are allowed.
         let rc = unsafe {
@@ -175,7 +179,8 @@ impl Pty {
             .env_remove("PLEO_KEYS_HOME")
             .env_remove("PLEO_KEYS_ENV")
             .env_remove("PLEO_KEYS_BASE_URL")
-            .env_remove("PLEO_KEYS_SECRET_STORE");
+            .env_remove("PLEO_KEYS_SECRET_STORE")
+            .envs(envs.iter().copied());
         // SAFETY: only async-signal-safe calls between fork and exec. A new session with the pty
         // (already on fd 0) as its controlling terminal, as a login shell would have.
         unsafe {
@@ -324,4 +329,74 @@ fn dashboard_in_a_pty_replaces_the_key_and_restores_the_terminal() {
         !raw.contains(pleo_keys::sandbox::ROTATED_KEY),
         "the pasted key never reaches the screen"
     );
+}
+
+/// SIGTERM or SIGHUP (the SSH session dropped) while a new key is being activated: a clean exit,
+/// the terminal restored, and nothing half-committed.
+#[test]
+fn a_signal_during_an_activation_exits_cleanly_and_commits_nothing() {
+    use pleo_keys::sandbox::{self, Sandbox};
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let sb = rt.block_on(Sandbox::start(0)).expect("sandbox");
+    let home = tempfile::tempdir().expect("tempdir");
+    let home_s = home.path().to_string_lossy().to_string();
+    let url = sb.url();
+    let envs = [
+        ("PLEO_KEYS_PASSPHRASE", "p"),
+        ("PLEO_KEYS_SCRYPT_WORK_FACTOR", "10"),
+    ];
+    let base = [
+        "--home",
+        home_s.as_str(),
+        "--base-url",
+        url.as_str(),
+        "--secret-store",
+        "file",
+    ];
+    let mut seed = Command::new(env!("CARGO_BIN_EXE_pleo-keys"))
+        .args(base)
+        .arg("set-key")
+        .envs(envs)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("set-key runs");
+    if let Some(mut stdin) = seed.stdin.take() {
+        let _ = writeln!(stdin, "{}", sandbox::HEALTHY_KEY);
+    }
+    assert!(seed.wait().expect("set-key ends").success());
+    let state = home.path().join("state.json");
+
+    for (round, signal) in [libc::SIGTERM, libc::SIGHUP].into_iter().enumerate() {
+        sb.control().slow(None);
+        let mut pty = Pty::spawn_with(&base, &envs);
+        if round > 0 {
+            // The interrupted replacement invalidated the old key's state, as designed; it is
+            // deliberately re-activated.
+            pty.wait_for("NOT ACTIVE");
+            pty.send(b"a");
+        }
+        pty.wait_for("Connected to Company ID");
+        let before = std::fs::read(&state).expect("state written");
+        sb.control().slow(Some(Duration::from_secs(5)));
+        pty.send(b"k");
+        pty.send(format!("\x1b[200~{}\x1b[201~\r", sandbox::ROTATED_KEY).as_bytes());
+        pty.wait_for("Activating");
+        // SAFETY: kill(2) on our own child.
+        unsafe { libc::kill(pty.child.id() as i32, signal) };
+        let code = pty.wait_exit();
+        assert_eq!(code, 0, "signal {signal}: screen:\n{}", pty.screen.text());
+        let raw = String::from_utf8_lossy(&pty.raw);
+        assert!(
+            raw.trim_end().ends_with("\x1b[?1049l"),
+            "signal {signal}: alternate screen left"
+        );
+        assert!(pty.cooked(), "signal {signal}: raw mode left");
+        assert_eq!(
+            std::fs::read(&state).expect("state"),
+            before,
+            "signal {signal}: state untouched"
+        );
+    }
+    sb.control().slow(None);
 }

@@ -287,12 +287,20 @@ impl Engine {
             && let Some(last) = &last
             && last.superseded
         {
+            let at = last.checked_at.strftime("%Y-%m-%d %H:%M UTC");
+            let what = match last.reason.as_str() {
+                "replacement_pending" => {
+                    format!("a key replacement started at {at} was interrupted")
+                }
+                "company_mismatch" => {
+                    format!(
+                        "a key replacement at {at} was refused: the new key belongs to another company"
+                    )
+                }
+                other => format!("a key replacement at {at} failed ({other})"),
+            };
             let mut o = self.bare(&Lifecycle::Superseded {
-                detail: format!(
-                    "Not active: a key replacement at {} did not complete ({}); the stored key is no longer in use.",
-                    last.checked_at.strftime("%Y-%m-%d %H:%M UTC"),
-                    last.reason
-                ),
+                detail: format!("Not active: {what}; the stored key is no longer in use."),
             });
             o.report.key_hint = Some(key.hint());
             o.report.key_source = Some(source.describe(&self.store));
