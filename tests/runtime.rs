@@ -75,6 +75,28 @@ impl Backend for Recording {
     }
 }
 
+/// Secret hygiene: no drawn frame ever holds the secret part of any demo key.
+fn assert_no_key(frame: &str) {
+    let flat: String = frame
+        .split('\n')
+        .map(str::trim_end)
+        .collect::<Vec<_>>()
+        .join("");
+    for demo in sandbox::DEMO_KEYS {
+        let secret = &demo.key[4..36];
+        assert!(
+            !flat.contains(secret),
+            "a frame shows the {} key",
+            demo.name
+        );
+        assert!(
+            !flat.contains(&secret[..12]),
+            "a frame shows part of the {} key",
+            demo.name
+        );
+    }
+}
+
 struct Harness {
     sandbox: Sandbox,
     engine: std::sync::Arc<Engine>,
@@ -137,6 +159,7 @@ impl Harness {
         loop {
             match tokio::time::timeout_at(deadline, self.frames.recv()).await {
                 Ok(Some(frame)) => {
+                    assert_no_key(&frame);
                     self.seen.push(frame.clone());
                     if frame.contains(text) {
                         return frame;

@@ -98,3 +98,41 @@ async fn a_full_activation_leaves_the_key_only_in_the_encrypted_file() {
         assert!(!text.contains("0123456789abcdef0123"), "{}", file.display());
     }
 }
+
+/// Every kind of damaged state file gets an error that names the file and the way out, and is
+/// left exactly as it was.
+#[test]
+fn damaged_state_files_are_named_and_never_overwritten() {
+    use pleo_keys::store::load_state;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.json");
+    let good = r#"{"version":1,"environment":"staging","base_url":"https://x","company_id":"c","company_name":null,
+        "organization_id":null,"required_scopes":[],"granted_scopes":[],"installation_id":"i",
+        "installation_status":"ACTIVATED","key_hint":"…a1b2","key_fingerprint":"f","store_kind":"encrypted_file",
+        "activated_at":"2026-11-28T12:00:00Z","key_expires_on":null}"#;
+    let cases: [(&str, &[u8]); 6] = [
+        ("empty", b""),
+        ("truncated", &good.as_bytes()[..good.len() / 2]),
+        (
+            "wrong types",
+            br#"{"version":1,"company_id":42,"granted_scopes":"all"}"#,
+        ),
+        ("not an object", b"[1,2,3]"),
+        ("binary", &[0xff, 0xfe, 0x00, 0x9c]),
+        ("newer schema", br#"{"version":7}"#),
+    ];
+    for (name, bytes) in cases {
+        std::fs::write(&path, bytes).unwrap();
+        let err = load_state(&path).expect_err(name).to_string();
+        assert!(err.contains(&path.display().to_string()), "{name}: {err}");
+        assert!(
+            err.contains("move") || err.contains("newer") || err.contains("pleo-keys"),
+            "{name}: no way out in {err}"
+        );
+        assert_eq!(std::fs::read(&path).unwrap(), bytes, "{name}: file changed");
+    }
+    // Unknown fields from a newer minor version are accepted.
+    let with_extra = good.replacen("\"version\":1,", "\"version\":1,\"future_field\":true,", 1);
+    std::fs::write(&path, &with_extra).unwrap();
+    assert!(load_state(&path).unwrap().is_some());
+}

@@ -77,7 +77,6 @@ pub enum KeyField {
 }
 
 /// The key-entry modal. The text is zeroed when dropped and only ever drawn as mask characters.
-#[derive(Debug)]
 pub struct KeyEntry {
     pub text: Zeroizing<String>,
     pub expiry: String,
@@ -97,6 +96,18 @@ impl Default for KeyEntry {
             warning: None,
             busy: false,
         }
+    }
+}
+
+impl std::fmt::Debug for KeyEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyEntry")
+            .field("text", &format_args!("<{} characters>", self.len()))
+            .field("expiry", &self.expiry)
+            .field("focus", &self.focus)
+            .field("error", &self.error)
+            .field("busy", &self.busy)
+            .finish_non_exhaustive()
     }
 }
 
@@ -135,11 +146,21 @@ pub struct CompanyPicker {
 }
 
 /// The file store's passphrase, asked for in the dashboard instead of on the raw terminal.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct PassphrasePrompt {
     pub text: Zeroizing<String>,
     pub error: Option<String>,
     pub busy: bool,
+}
+
+impl std::fmt::Debug for PassphrasePrompt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PassphrasePrompt")
+            .field("text", &"<redacted>")
+            .field("error", &self.error)
+            .field("busy", &self.busy)
+            .finish()
+    }
 }
 
 /// What the sandbox panel can do to the sandbox.

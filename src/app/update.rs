@@ -16,7 +16,7 @@ pub const FIRST_BACKOFF: Duration = Duration::from_secs(15);
 /// A paste longer than this is not a key and is not kept in memory at all.
 const MAX_PASTE: usize = 4 * MAX_KEY_BYTES;
 
-#[derive(Debug)]
+/// `Debug` never shows pasted text (it may be a key).
 pub enum Msg {
     Key(KeyEvent),
     /// Bracketed paste: one event, never keystrokes that could fire bindings.
@@ -46,6 +46,7 @@ pub enum Msg {
     Shutdown,
 }
 
+/// `Debug` never shows the passphrase; keys are `ApiKey`, which redacts itself.
 #[derive(Debug)]
 pub enum Cmd {
     Check {
@@ -64,12 +65,53 @@ pub enum Cmd {
         at: jiff::Timestamp,
     },
     Unlock {
-        passphrase: Zeroizing<String>,
+        passphrase: Redacted,
     },
     Sandbox {
         action: SandboxAction,
     },
     Quit,
+}
+
+/// A secret string whose `Debug` says only that it is there.
+pub struct Redacted(pub Zeroizing<String>);
+
+impl std::fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl std::fmt::Debug for Msg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Msg::Key(ev) => write!(f, "Key({ev:?})"),
+            Msg::Paste(text) => write!(f, "Paste(<{} bytes>)", text.len()),
+            Msg::Resize(w, h) => write!(f, "Resize({w}, {h})"),
+            Msg::Tick => f.write_str("Tick"),
+            Msg::CheckDue => f.write_str("CheckDue"),
+            Msg::CheckFinished { generation, result } => {
+                write!(
+                    f,
+                    "CheckFinished({generation}, {})",
+                    result.lifecycle.reason()
+                )
+            }
+            Msg::ActivationFinished {
+                generation, result, ..
+            } => {
+                write!(
+                    f,
+                    "ActivationFinished({generation}, {})",
+                    result.lifecycle.reason()
+                )
+            }
+            Msg::Call(c) => write!(f, "Call({} {})", c.method, c.path),
+            Msg::StoreUnlocked(r) => write!(f, "StoreUnlocked({})", r.is_ok()),
+            Msg::SandboxDone(r) => write!(f, "SandboxDone({})", r.is_ok()),
+            Msg::Shutdown => f.write_str("Shutdown"),
+        }
+    }
 }
 
 pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
@@ -502,7 +544,7 @@ fn passphrase_key(app: &mut App, ev: KeyEvent) -> Vec<Cmd> {
         KeyCode::Enter if !p.text.is_empty() => {
             p.busy = true;
             p.error = None;
-            let passphrase = Zeroizing::new(p.text.to_string());
+            let passphrase = Redacted(Zeroizing::new(p.text.to_string()));
             return vec![Cmd::Unlock { passphrase }];
         }
         KeyCode::Backspace => {

@@ -393,7 +393,7 @@ impl Runtime {
             }
             Cmd::Unlock { passphrase } => {
                 let paths = self.engine.paths.clone();
-                self.spawn(unlock(paths, passphrase));
+                self.spawn(unlock(paths, passphrase.0));
             }
             Cmd::Sandbox { action } => match self.sandbox.clone() {
                 None => self.send(Msg::SandboxDone(Err("this run has no sandbox".into()))),
