@@ -1325,8 +1325,9 @@ mod tests {
         update(&mut a, Msg::Paste("secret\n".into()));
         let cmds = update(&mut a, key(KeyCode::Enter));
         assert!(
-            matches!(&cmds[..], [Cmd::Unlock { passphrase }] if passphrase.as_str() == "secret")
+            matches!(&cmds[..], [Cmd::Unlock { passphrase }] if passphrase.0.as_str() == "secret")
         );
+        assert_eq!(format!("{cmds:?}"), "[Unlock { passphrase: <redacted> }]");
         update(
             &mut a,
             Msg::StoreUnlocked(Err("wrong passphrase for key.age".into())),
