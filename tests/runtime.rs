@@ -361,3 +361,50 @@ async fn locked_key_file_is_unlocked_in_the_dashboard() {
     let app = h.quit().await;
     assert_eq!(company(&app), Some(sandbox::ACME_ID));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_key_file_asks_for_its_passphrase_twice_then_activates() {
+    if std::env::var_os("PLEO_KEYS_PASSPHRASE").is_some() {
+        return; // the passphrase would come from the environment: nothing to ask
+    }
+    let sandbox = Sandbox::start(0).await.expect("sandbox");
+    let home = tempfile::tempdir().expect("tempdir");
+    let file = home.path().join("key.age");
+    let store =
+        SecretStore::encrypted_file(file.clone(), Passphrase::FromEnv, 10).expect("file store");
+    let engine = engine(&sandbox, home.path(), store);
+    let mut h = Harness::launch(sandbox, home, engine, Duration::from_secs(60));
+    h.wait_for("No API key yet").await;
+    h.press(KeyCode::Char('k'));
+    h.paste(&format!("{}\n", sandbox::HEALTHY_KEY));
+    h.press(KeyCode::Enter);
+    h.wait_for("Choose a passphrase").await;
+    h.paste("first try");
+    h.press(KeyCode::Enter);
+    h.wait_for("same passphrase again").await;
+    h.paste("another");
+    h.press(KeyCode::Enter);
+    h.wait_for("entries differ").await;
+    for _ in 0..2 {
+        h.paste("s3cret pass");
+        h.press(KeyCode::Enter);
+    }
+    h.wait_for("Connected to Company ID").await;
+    // Read the file while the harness (and its home) is alive.
+    assert!(
+        file.exists(),
+        "the key was stored in the new encrypted file"
+    );
+    let reader = SecretStore::encrypted_file(
+        file,
+        Passphrase::Given(secrecy::SecretString::from("s3cret pass".to_string())),
+        10,
+    )
+    .expect("file store");
+    assert_eq!(
+        reader.load().await.expect("decrypts").map(|k| k.hint()),
+        Some(key(sandbox::HEALTHY_KEY).hint())
+    );
+    let app = h.quit().await;
+    assert_eq!(company(&app), Some(sandbox::ACME_ID));
+}

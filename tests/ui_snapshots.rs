@@ -479,9 +479,30 @@ fn passphrase_prompt() {
         text: Zeroizing::new("hunter2hunter2".into()),
         error: Some("wrong passphrase for the key file: try again.".into()),
         busy: false,
+        ..PassphrasePrompt::default()
     });
     let text = snap("passphrase_80x24", &app, 80, 24);
     assert!(text.contains("wrong passphrase"));
+    assert!(!text.contains("hunter"));
+}
+
+#[test]
+fn new_passphrase_prompt() {
+    let mut app = App::new(
+        ctx("staging"),
+        Facts::default(),
+        false,
+        Theme::Default,
+        now(),
+    );
+    app.ctx.store = "encrypted file /home/op/.local/state/pleo-keys/key.age".into();
+    app.overlay = Overlay::Passphrase(PassphrasePrompt {
+        text: Zeroizing::new("hunter2".into()),
+        creating: true,
+        ..PassphrasePrompt::default()
+    });
+    let text = snap("passphrase_new_80x24", &app, 80, 24);
+    assert!(text.contains("Choose a passphrase"));
     assert!(!text.contains("hunter"));
 }
 

@@ -151,6 +151,10 @@ pub struct PassphrasePrompt {
     pub text: Zeroizing<String>,
     pub error: Option<String>,
     pub busy: bool,
+    /// Choosing the passphrase of a new key file: asked twice.
+    pub creating: bool,
+    /// The first entry while the second is typed.
+    pub first: Option<Zeroizing<String>>,
 }
 
 impl std::fmt::Debug for PassphrasePrompt {
@@ -159,7 +163,8 @@ impl std::fmt::Debug for PassphrasePrompt {
             .field("text", &"<redacted>")
             .field("error", &self.error)
             .field("busy", &self.busy)
-            .finish()
+            .field("creating", &self.creating)
+            .finish_non_exhaustive()
     }
 }
 
@@ -268,6 +273,11 @@ pub struct App {
     pub notice: Option<Banner>,
     /// A new key failed to activate while another is stored: offer to re-activate that one.
     pub pending_replacement: bool,
+    /// The key goes to an encrypted file that does not exist yet and no passphrase is known:
+    /// the first key entered asks for one.
+    pub needs_new_passphrase: bool,
+    /// A key waiting for that passphrase before it is activated.
+    pub pending_activation: Option<(ApiKey, crate::lifecycle::engine::ReplaceOptions)>,
 }
 
 impl App {
@@ -303,6 +313,8 @@ impl App {
             should_quit: false,
             notice: None,
             pending_replacement: false,
+            needs_new_passphrase: false,
+            pending_activation: None,
         }
     }
 

@@ -180,6 +180,14 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
         Msg::StoreUnlocked(result) => match result {
             Ok(has_key) => {
                 app.overlay = Overlay::None;
+                app.needs_new_passphrase = false;
+                if let Some((key, opts)) = app.pending_activation.take() {
+                    app.overlay = Overlay::KeyEntry(KeyEntry {
+                        busy: true,
+                        ..KeyEntry::default()
+                    });
+                    return start_activation(app, key, opts);
+                }
                 app.has_key = has_key;
                 if has_key {
                     app.lifecycle = Lifecycle::Activating;
@@ -401,18 +409,32 @@ fn submit_key(app: &mut App) -> Vec<Cmd> {
     };
     entry.warning = warnings.first().map(|w| capitalise(w.message()));
     entry.error = None;
+    let opts = ReplaceOptions {
+        expires_on,
+        company: None,
+        confirm_company_change: false,
+    };
+    if app.needs_new_passphrase {
+        // The key file does not exist yet: choose its passphrase first, then activate.
+        app.pending_activation = Some((key, opts));
+        app.overlay = Overlay::Passphrase(PassphrasePrompt {
+            creating: true,
+            ..PassphrasePrompt::default()
+        });
+        return vec![];
+    }
     entry.busy = true;
+    start_activation(app, key, opts)
+}
+
+fn start_activation(app: &mut App, key: ApiKey, opts: ReplaceOptions) -> Vec<Cmd> {
     let generation = next_generation(app);
     app.lifecycle = Lifecycle::Activating;
     app.notice = None;
     vec![Cmd::Activate {
         generation,
         key,
-        opts: ReplaceOptions {
-            expires_on,
-            company: None,
-            confirm_company_change: false,
-        },
+        opts,
     }]
 }
 
@@ -532,6 +554,31 @@ fn passphrase_key(app: &mut App, ev: KeyEvent) -> Vec<Cmd> {
         return vec![];
     }
     match ev.code {
+        KeyCode::Esc if p.creating => {
+            // Back out of choosing a passphrase: nothing was stored, the key is dropped.
+            app.pending_activation = None;
+            app.overlay = Overlay::KeyEntry(KeyEntry::default());
+        }
+        KeyCode::Enter if p.creating && p.first.is_none() && !p.text.is_empty() => {
+            p.first = Some(std::mem::take(&mut p.text));
+            p.error = None;
+        }
+        KeyCode::Enter if p.creating && !p.text.is_empty() => {
+            let matches = p
+                .first
+                .as_ref()
+                .is_some_and(|f| f.as_str() == p.text.as_str());
+            if !matches {
+                p.first = None;
+                p.text = Zeroizing::new(String::new());
+                p.error = Some("The two entries differ: choose the passphrase again.".into());
+                return vec![];
+            }
+            p.busy = true;
+            p.error = None;
+            let passphrase = Redacted(std::mem::take(&mut p.text));
+            return vec![Cmd::Unlock { passphrase }];
+        }
         KeyCode::Esc => {
             app.overlay = Overlay::None;
             app.lifecycle = Lifecycle::StorageError {

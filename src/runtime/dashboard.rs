@@ -128,8 +128,12 @@ pub fn build_app(
     let has_key = engine.env_key.is_some() || state.is_some() || key_file;
     let mut app = App::new(ctx, facts, has_key, theme, now);
     // The passphrase is asked inside the dashboard: a raw-mode terminal cannot take a prompt.
-    if key_file && engine.env_key.is_none() && std::env::var_os("PLEO_KEYS_PASSPHRASE").is_none() {
+    let no_passphrase =
+        engine.env_key.is_none() && std::env::var_os("PLEO_KEYS_PASSPHRASE").is_none();
+    if key_file && no_passphrase {
         app.overlay = Overlay::Passphrase(PassphrasePrompt::default());
     }
+    // A new key file: the first key entered asks for the passphrase to encrypt it with.
+    app.needs_new_passphrase = file_store && !key_file && no_passphrase;
     app
 }

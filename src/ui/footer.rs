@@ -49,6 +49,10 @@ pub fn hints(app: &App) -> Vec<(&'static str, &'static str)> {
             vec![("↑↓", "choose"), ("Enter", "connect"), ("Esc", "cancel")]
         }
         Overlay::Passphrase(p) if p.busy => vec![("Ctrl-C", "quit")],
+        Overlay::Passphrase(p) if p.creating && p.first.is_none() => {
+            vec![("Enter", "next"), ("Esc", "cancel")]
+        }
+        Overlay::Passphrase(p) if p.creating => vec![("Enter", "save the key"), ("Esc", "cancel")],
         Overlay::Passphrase(_) => vec![("Enter", "unlock"), ("Esc", "cancel")],
         Overlay::Help => vec![("Esc", "close")],
         Overlay::Sandbox(_) => vec![("↑↓", "choose"), ("Enter", "apply"), ("Esc", "close")],

@@ -290,14 +290,20 @@ fn choose_company(frame: &mut Frame, body: Rect, app: &App, p: &CompanyPicker, s
 
 fn passphrase(frame: &mut Frame, body: Rect, app: &App, p: &PassphrasePrompt, styles: &Styles) {
     let (w, text_w) = widths(body, 64);
-    let mut lines = wrapped(
-        &format!(
+    let intro = if !p.creating {
+        format!(
             "The API key is kept in {}. Enter its passphrase to unlock it.",
             app.ctx.store
-        ),
-        text_w,
-        styles.text,
-    );
+        )
+    } else if p.first.is_none() {
+        format!(
+            "The API key will be kept in {}. Choose a passphrase to encrypt it; it is asked for whenever pleo-keys starts.",
+            app.ctx.store
+        )
+    } else {
+        "Type the same passphrase again.".to_string()
+    };
+    let mut lines = wrapped(&intro, text_w, styles.text);
     lines.push(Line::raw(""));
     let field_w = text_w.saturating_sub(LABEL + 2);
     let masked = mask(p.text.chars().count(), field_w);
@@ -316,9 +322,22 @@ fn passphrase(frame: &mut Frame, body: Rect, app: &App, p: &PassphrasePrompt, st
     }
     if p.busy {
         lines.push(Line::raw(""));
-        lines.push(busy_line(app, "Unlocking…", styles));
+        lines.push(busy_line(
+            app,
+            if p.creating {
+                "Saving…"
+            } else {
+                "Unlocking…"
+            },
+            styles,
+        ));
     }
-    let inner = draw(frame, body, w, "Unlock the key store", lines, styles);
+    let title = if p.creating {
+        "Choose a passphrase"
+    } else {
+        "Unlock the key store"
+    };
+    let inner = draw(frame, body, w, title, lines, styles);
     let col = (LABEL + 1 + masked_w) as u16;
     if !p.busy && field_row < inner.height && col < inner.width {
         frame.set_cursor_position(Position::new(inner.x + col, inner.y + field_row));
