@@ -251,27 +251,19 @@ pub async fn activate<A: PleoApi>(api: &A, input: &ActivationInput) -> Activatio
                 }
                 (None, listed) => {
                     let companies = listed.unwrap_or_default();
-                    let names: Vec<String> = companies
-                        .iter()
-                        .map(|c| format!("{} ({})", c.name, c.id))
-                        .collect();
-                    let detail = if names.is_empty() {
+                    let detail = if companies.is_empty() {
                         format!(
                             "This key is for organisation {org}: choose one of its companies with --company <id>."
                         )
                     } else {
                         format!(
                             "This key is for organisation {org}: choose one of its companies with --company <id>: {}.",
-                            names.join(", ")
+                            listing(&companies)
                         )
                     };
                     r.stop_before_installation(
                         detail.clone(),
-                        Lifecycle::CompanyRequired {
-                            organization_id: org.clone(),
-                            companies: companies.into_iter().map(|c| (c.id, c.name)).collect(),
-                            detail,
-                        },
+                        company_required(org, companies, detail),
                     );
                     return r;
                 }
@@ -280,19 +272,11 @@ pub async fn activate<A: PleoApi>(api: &A, input: &ActivationInput) -> Activatio
                     if !companies.iter().any(|c| c.id.eq_ignore_ascii_case(&choice)) {
                         let detail = format!(
                             "Company {choice} is not part of organisation {org}; choose one of: {}.",
-                            companies
-                                .iter()
-                                .map(|c| format!("{} ({})", c.name, c.id))
-                                .collect::<Vec<_>>()
-                                .join(", ")
+                            listing(&companies)
                         );
                         r.stop_before_installation(
                             detail.clone(),
-                            Lifecycle::CompanyRequired {
-                                organization_id: org.clone(),
-                                companies: companies.into_iter().map(|c| (c.id, c.name)).collect(),
-                                detail,
-                            },
+                            company_required(org, companies, detail),
                         );
                         return r;
                     }
@@ -424,6 +408,23 @@ pub async fn activate<A: PleoApi>(api: &A, input: &ActivationInput) -> Activatio
         });
     }
     r
+}
+
+/// "Acme (uuid), Borealis (uuid)".
+fn listing(companies: &[PleoCompany]) -> String {
+    companies
+        .iter()
+        .map(|c| format!("{} ({})", c.name, c.id))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn company_required(org: &str, companies: Vec<PleoCompany>, detail: String) -> Lifecycle {
+    Lifecycle::CompanyRequired {
+        organization_id: org.to_string(),
+        companies: companies.into_iter().map(|c| (c.id, c.name)).collect(),
+        detail,
+    }
 }
 
 async fn installation_step<A: PleoApi>(
