@@ -94,7 +94,6 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, styles: &Styles) {
         cell.clear();
         let _ = write!(cell, "{status:<status_w$}");
         rows.put(&cell, status_style);
-        cell.clear();
         latency.clear();
         let _ = write!(latency, "{} ms", call.latency.as_millis());
         cell.clear();
@@ -137,12 +136,19 @@ impl<'b> Rows<'b> {
         let y = self.area.y + self.y;
         let left = self.area.x + self.x;
         if text.bytes().all(|b| (b' '..=b'~').contains(&b)) {
-            // Printable ASCII: one cell per byte.
-            let room = (self.area.width - self.x) as usize;
-            for (i, c) in text.chars().take(room).enumerate() {
-                self.buf[(left + i as u16, y)].set_char(c).set_style(style);
+            // Printable ASCII: one cell per byte, written through the row's slice of cells.
+            let n = text.len().min((self.area.width - self.x) as usize);
+            let start = self.buf.index_of(left, y);
+            let cells = &mut self.buf.content[start..start + n];
+            let plain = style == Style::default();
+            for (cell, c) in cells.iter_mut().zip(text.chars()) {
+                // The buffer starts each frame reset to unstyled spaces: padding needs no write.
+                if plain && c == ' ' {
+                    continue;
+                }
+                cell.set_char(c).set_style(style);
             }
-            self.x += text.len().min(room) as u16;
+            self.x += n as u16;
         } else {
             let room = self.area.width - self.x;
             let (end, _) = self.buf.set_stringn(left, y, text, room as usize, style);
