@@ -4,13 +4,14 @@
 
 mod common;
 
+use criterion::measurement::Measurement;
 use criterion::{Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::hint::black_box;
 
-fn frames(c: &mut Criterion) {
-    let mut group = c.benchmark_group("render");
+fn frames<M: Measurement>(c: &mut Criterion<M>, name: &str) {
+    let mut group = c.benchmark_group(name);
     for (w, h) in [(160u16, 48u16), (80, 24)] {
         let app = common::active_app(500);
         // A steady-state frame: the same terminal drawn again, as the runtime does once a second.
@@ -49,5 +50,19 @@ fn frames(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, frames);
-criterion_main!(benches);
+fn wall(c: &mut Criterion) {
+    frames(c, "render");
+}
+
+/// The same, in the bench thread's CPU time: what a frame costs when it gets a core.
+fn cpu(c: &mut Criterion<common::ThreadCpu>) {
+    frames(c, "render (thread cpu)");
+}
+
+criterion_group!(wall_time, wall);
+criterion_group! {
+    name = cpu_time;
+    config = Criterion::default().with_measurement(common::ThreadCpu);
+    targets = cpu
+}
+criterion_main!(wall_time, cpu_time);

@@ -4,6 +4,7 @@
 
 mod common;
 
+use criterion::measurement::Measurement;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use pleo_keys::app::{Msg, RunResult, update};
 use pleo_keys::lifecycle::Lifecycle;
@@ -36,8 +37,8 @@ fn healthy_check() -> RunResult {
     }
 }
 
-fn messages(c: &mut Criterion) {
-    let mut group = c.benchmark_group("update");
+fn messages<M: Measurement>(c: &mut Criterion<M>, name: &str) {
+    let mut group = c.benchmark_group(name);
 
     let mut app = common::active_app(500);
     group.bench_function("key press (j, scroll)", |b| {
@@ -69,19 +70,33 @@ fn messages(c: &mut Criterion) {
     let result = healthy_check();
     group.bench_function("CheckFinished (healthy)", |b| {
         b.iter_batched(
-            || {
-                app.check_in_flight = true;
-                Msg::CheckFinished {
-                    generation: 0,
-                    result: result.clone(),
-                }
+            || Msg::CheckFinished {
+                generation: 0,
+                result: result.clone(),
             },
-            |msg| update(&mut app, black_box(msg)),
+            |msg| {
+                app.check_in_flight = true;
+                update(&mut app, black_box(msg))
+            },
             BatchSize::SmallInput,
         )
     });
     group.finish();
 }
 
-criterion_group!(benches, messages);
-criterion_main!(benches);
+fn wall(c: &mut Criterion) {
+    messages(c, "update");
+}
+
+/// The same, in the bench thread's CPU time: what a frame costs when it gets a core.
+fn cpu(c: &mut Criterion<common::ThreadCpu>) {
+    messages(c, "update (thread cpu)");
+}
+
+criterion_group!(wall_time, wall);
+criterion_group! {
+    name = cpu_time;
+    config = Criterion::default().with_measurement(common::ThreadCpu);
+    targets = cpu
+}
+criterion_main!(wall_time, cpu_time);
