@@ -22,7 +22,10 @@ trap cleanup EXIT INT TERM
 
 build() {
   if [[ "${SKIP_BUILD:-}" != 1 ]]; then
-    (cd "$ROOT" && cargo build --release --quiet --bin pleo-keys --example ptybench)
+    # Separately: building an example unifies dev-dependency features into the shared crates,
+    # and the binary measured must be the one `cargo build --release` makes.
+    (cd "$ROOT" && cargo build --release --quiet --bin pleo-keys)
+    (cd "$ROOT" && cargo build --release --quiet --example ptybench)
   fi
 }
 
