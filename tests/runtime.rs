@@ -174,6 +174,21 @@ impl Harness {
         }
     }
 
+    /// Wait for a frame whose recent-calls title counts at least `n` calls.
+    async fn wait_for_calls(&mut self, n: usize) -> String {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let frame = self.wait_for("Recent calls").await;
+            if calls_shown(&frame) >= n {
+                return frame;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no frame showed {n} calls within {WAIT:?}; last frame:\n{frame}"
+            );
+        }
+    }
+
     fn press(&self, code: KeyCode) {
         let _ = self
             .input
@@ -357,9 +372,27 @@ async fn locked_key_file_is_unlocked_in_the_dashboard() {
     h.wait_for("Wrong passphrase").await;
     h.paste("pw");
     h.press(KeyCode::Enter);
-    h.wait_for("Connected to Company ID").await;
+    let frame = h.wait_for("Connected to Company ID").await;
+    // Unlocked once for the dashboard's lifetime: revalidation never decrypts the file again, so
+    // a file that no longer decrypts (here: garbage) changes nothing until the dashboard ends.
+    let before = calls_shown(&frame);
+    std::fs::write(h._home.path().join("key.age"), b"garbage").expect("overwrite");
+    h.press(KeyCode::Char('r'));
+    h.wait_for_calls(before + 3).await;
+    // The check has ended once the countdown is back.
+    h.wait_for("Next check  in ").await;
     let app = h.quit().await;
-    assert_eq!(company(&app), Some(sandbox::ACME_ID));
+    assert_eq!(company(&app), Some(sandbox::ACME_ID), "{:?}", app.lifecycle);
+}
+
+/// N in the recent-calls title " Recent calls (N, newest first) ".
+fn calls_shown(frame: &str) -> usize {
+    frame
+        .split("Recent calls (")
+        .nth(1)
+        .and_then(|rest| rest.split(',').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

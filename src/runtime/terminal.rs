@@ -26,11 +26,7 @@ impl TerminalGuard {
             event::DisableMouseCapture,
             cursor::Hide
         );
-        let terminal = setup.and_then(|()| {
-            Terminal::new(SyncBackend {
-                inner: CrosstermBackend::new(io::stdout()),
-            })
-        });
+        let terminal = setup.and_then(|()| Terminal::new(SyncBackend::new(io::stdout())));
         match terminal {
             Ok(terminal) => Ok(TerminalGuard { terminal }),
             Err(e) => {
@@ -80,28 +76,64 @@ pub fn install_panic_hook() {
 
 /// The crossterm backend with each frame wrapped in a synchronized update, so terminals that
 /// support it never show a half-drawn frame (others ignore the sequences).
-pub struct SyncBackend {
-    inner: CrosstermBackend<Stdout>,
+///
+/// A frame whose diff is empty writes nothing at all (no synchronized update, no cursor sequences):
+/// the once-a-second redraw for relative times costs no terminal output when the text on screen
+/// did not change, which matters over SSH and for several dashboards on one server.
+pub struct SyncBackend<W: Write = Stdout> {
+    inner: CrosstermBackend<W>,
+    /// A synchronized update was begun by `draw` and is ended by the next `flush`.
+    in_update: bool,
+    /// What the terminal's cursor was last told: hidden or not, and where. `None` is unknown.
+    cursor_hidden: Option<bool>,
+    cursor_at: Option<Position>,
 }
 
-impl Backend for SyncBackend {
+impl<W: Write> SyncBackend<W> {
+    pub fn new(writer: W) -> SyncBackend<W> {
+        SyncBackend {
+            inner: CrosstermBackend::new(writer),
+            in_update: false,
+            cursor_hidden: None,
+            cursor_at: None,
+        }
+    }
+}
+
+impl<W: Write> Backend for SyncBackend<W> {
     type Error = io::Error;
 
     fn draw<'a, I>(&mut self, content: I) -> io::Result<()>
     where
         I: Iterator<Item = (u16, u16, &'a Cell)>,
     {
-        // Same process-wide stdout buffer as the backend's, so the order is kept.
-        queue!(io::stdout(), terminal::BeginSynchronizedUpdate)?;
+        let mut content = content.peekable();
+        if content.peek().is_none() {
+            return Ok(()); // nothing changed on screen: write nothing
+        }
+        queue!(self.inner, terminal::BeginSynchronizedUpdate)?;
+        self.in_update = true;
+        // Drawing moves the terminal's cursor.
+        self.cursor_at = None;
         self.inner.draw(content)
     }
 
     fn hide_cursor(&mut self) -> io::Result<()> {
-        self.inner.hide_cursor()
+        if self.cursor_hidden == Some(true) {
+            return Ok(());
+        }
+        self.inner.hide_cursor()?;
+        self.cursor_hidden = Some(true);
+        Ok(())
     }
 
     fn show_cursor(&mut self) -> io::Result<()> {
-        self.inner.show_cursor()
+        if self.cursor_hidden == Some(false) {
+            return Ok(());
+        }
+        self.inner.show_cursor()?;
+        self.cursor_hidden = Some(false);
+        Ok(())
     }
 
     fn get_cursor_position(&mut self) -> io::Result<Position> {
@@ -109,14 +141,22 @@ impl Backend for SyncBackend {
     }
 
     fn set_cursor_position<P: Into<Position>>(&mut self, position: P) -> io::Result<()> {
-        self.inner.set_cursor_position(position)
+        let position = position.into();
+        if self.cursor_at == Some(position) {
+            return Ok(());
+        }
+        self.inner.set_cursor_position(position)?;
+        self.cursor_at = Some(position);
+        Ok(())
     }
 
     fn clear(&mut self) -> io::Result<()> {
+        self.cursor_at = None;
         self.inner.clear()
     }
 
     fn clear_region(&mut self, clear_type: ClearType) -> io::Result<()> {
+        self.cursor_at = None;
         self.inner.clear_region(clear_type)
     }
 
@@ -129,8 +169,107 @@ impl Backend for SyncBackend {
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        queue!(io::stdout(), terminal::EndSynchronizedUpdate)?;
-        Backend::flush(&mut self.inner)?;
-        io::stdout().flush()
+        if std::mem::take(&mut self.in_update) {
+            queue!(self.inner, terminal::EndSynchronizedUpdate)?;
+        }
+        Backend::flush(&mut self.inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::layout::Rect;
+    use ratatui::widgets::Paragraph;
+    use ratatui::{TerminalOptions, Viewport};
+
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    const END: &str = "\x1b[?2026l";
+
+    /// What the backend wrote, readable from the test.
+    #[derive(Clone, Default)]
+    struct Shared(Rc<RefCell<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.borrow_mut().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    type Term = Terminal<SyncBackend<Shared>>;
+
+    fn terminal() -> (Term, Shared) {
+        let out = Shared::default();
+        let t = Terminal::with_options(
+            SyncBackend::new(out.clone()),
+            TerminalOptions {
+                viewport: Viewport::Fixed(Rect::new(0, 0, 20, 2)),
+            },
+        )
+        .unwrap();
+        (t, out)
+    }
+
+    fn written(out: &Shared) -> String {
+        String::from_utf8(std::mem::take(&mut *out.0.borrow_mut())).unwrap()
+    }
+
+    fn draw(t: &mut Term, text: &str) {
+        t.draw(|f| f.render_widget(Paragraph::new(text), f.area()))
+            .unwrap();
+    }
+
+    #[test]
+    fn an_unchanged_frame_writes_nothing() {
+        let (mut t, out) = terminal();
+        draw(&mut t, "next check in 5 s");
+        let first = written(&out);
+        assert_eq!(first.matches(END).count(), 1, "{first:?}");
+        assert!(first.contains("\x1b[?25l"), "the cursor is hidden once");
+        draw(&mut t, "next check in 5 s");
+        assert_eq!(written(&out), "", "same text: no bytes at all");
+        draw(&mut t, "next check in 4 s");
+        let changed = written(&out);
+        assert_eq!(changed.matches(END).count(), 1, "{changed:?}");
+        assert!(
+            changed.contains('4') && !changed.contains("next"),
+            "only the diff"
+        );
+        assert!(
+            !changed.contains("\x1b[?25l"),
+            "the cursor is not hidden again"
+        );
+    }
+
+    #[test]
+    fn the_cursor_is_put_back_after_a_draw_moved_it() {
+        let (mut t, out) = terminal();
+        let frame = |t: &mut Term, text: &str| {
+            t.draw(|f| {
+                f.render_widget(Paragraph::new(text.to_string()), f.area());
+                f.set_cursor_position(Position::new(3, 1));
+            })
+            .unwrap();
+        };
+        frame(&mut t, "abc");
+        let first = written(&out);
+        assert!(
+            first.contains("\x1b[?25h") && first.contains("\x1b[2;4H"),
+            "{first:?}"
+        );
+        frame(&mut t, "abc");
+        assert_eq!(written(&out), "", "cursor already shown and in place");
+        frame(&mut t, "abd");
+        let changed = written(&out);
+        assert!(
+            changed.ends_with("\x1b[2;4H\x1b[?2026l"),
+            "the cursor is moved back inside the update: {changed:?}"
+        );
     }
 }

@@ -4,10 +4,12 @@ use super::theme::Styles;
 use crate::app::App;
 use crate::pleo::{CallOutcome, CallRecord};
 use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
+use std::fmt::Write as _;
 
 const TIME: usize = 8;
 const METHOD: usize = 6;
@@ -61,25 +63,96 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, styles: &Styles) {
         .clamp(6, 19);
     // The gaps between columns: 2 + 1 + 2 + 2.
     let path_w = inner.saturating_sub(TIME + METHOD + status_w + LATENCY + 7);
-    let mut lines = Vec::with_capacity(visible.len() + 1);
-    lines.push(Line::styled(
-        format!(
+    let text_area = block.inner(area);
+    frame.render_widget(block, area);
+    // The table is written straight into the buffer, cell by cell, as a `Paragraph` of the same
+    // lines would be (left-aligned, cut at the right edge): it is most of the screen, and this
+    // skips grapheme segmentation for the plain-ASCII text it nearly always is.
+    let buf = frame.buffer_mut();
+    let mut rows = Rows::new(buf, text_area);
+    rows.put(
+        &format!(
             "{:<TIME$}  {:<METHOD$} {:<status_w$}  {:>LATENCY$}  {}",
             "UTC", "METHOD", "STATUS", "LATENCY", "PATH"
         ),
         styles.dim,
-    ));
+    );
+    let mut cell = String::with_capacity(64);
+    let mut latency = String::with_capacity(16);
     for call in visible {
+        if !rows.next_row() {
+            break;
+        }
         let (status, status_style) = outcome(call, styles);
-        let latency = format!("{} ms", call.latency.as_millis());
-        lines.push(Line::from(vec![
-            Span::styled(call.at.strftime("%H:%M:%S").to_string(), styles.dim),
-            Span::raw("  "),
-            Span::raw(format!("{:<METHOD$} ", call.method)),
-            Span::styled(format!("{status:<status_w$}"), status_style),
-            Span::raw(format!("  {latency:>LATENCY$}  ")),
-            Span::raw(super::truncate(&call.path, path_w)),
-        ]));
+        cell.clear();
+        let _ = write!(cell, "{}", call.at.strftime("%H:%M:%S"));
+        rows.put(&cell, styles.dim);
+        rows.put("  ", Style::default());
+        cell.clear();
+        let _ = write!(cell, "{:<METHOD$} ", call.method);
+        rows.put(&cell, Style::default());
+        cell.clear();
+        let _ = write!(cell, "{status:<status_w$}");
+        rows.put(&cell, status_style);
+        latency.clear();
+        let _ = write!(latency, "{} ms", call.latency.as_millis());
+        cell.clear();
+        let _ = write!(cell, "  {latency:>LATENCY$}  ");
+        rows.put(&cell, Style::default());
+        rows.put(&super::truncate(&call.path, path_w), Style::default());
     }
-    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+/// Left-aligned lines written into `area` of the buffer, one row at a time, cut at the right edge.
+struct Rows<'b> {
+    buf: &'b mut Buffer,
+    area: Rect,
+    /// Row within `area`, and the next column on it.
+    y: u16,
+    x: u16,
+}
+
+impl<'b> Rows<'b> {
+    fn new(buf: &'b mut Buffer, area: Rect) -> Rows<'b> {
+        Rows {
+            buf,
+            area,
+            y: 0,
+            x: 0,
+        }
+    }
+
+    /// Move to the next row; `false` when the area is full.
+    fn next_row(&mut self) -> bool {
+        self.y += 1;
+        self.x = 0;
+        self.y < self.area.height
+    }
+
+    fn put(&mut self, text: &str, style: Style) {
+        if self.y >= self.area.height || self.x >= self.area.width {
+            return;
+        }
+        let y = self.area.y + self.y;
+        let left = self.area.x + self.x;
+        if text.bytes().all(|b| (b' '..=b'~').contains(&b)) {
+            // Printable ASCII: one cell per byte, written through the row's slice of cells.
+            let n = text.len().min((self.area.width - self.x) as usize);
+            let start = self.buf.index_of(left, y);
+            let cells = &mut self.buf.content[start..start + n];
+            let plain = style == Style::default();
+            for (cell, c) in cells.iter_mut().zip(text.chars()) {
+                // The buffer starts each frame reset to unstyled spaces: padding needs no write.
+                if plain && c == ' ' {
+                    continue;
+                }
+                cell.set_char(c).set_style(style);
+            }
+            self.x += n as u16;
+        } else {
+            let room = self.area.width - self.x;
+            let (end, _) = self.buf.set_stringn(left, y, text, room as usize, style);
+            self.x = end - self.area.x;
+        }
+    }
 }

@@ -1,0 +1,52 @@
+# Shared by the bench scripts: build once, start a loopback sandbox, clean up on exit.
+# Sourced, not run. Only 127.0.0.1 is ever contacted.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BIN="$ROOT/target/release/pleo-keys"
+PTYBENCH="$ROOT/target/release/examples/ptybench"
+HEALTHY_KEY="pls_0f3c9a7e21d84b6fa5c2e9d17b40c8e3_7d21a4"  # the sandbox's public demo key
+ACME_ID="11111111-1111-4111-8111-111111111111"
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/pleo-keys-bench.XXXXXX")"
+PIDS=()
+
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+build() {
+  if [[ "${SKIP_BUILD:-}" != 1 ]]; then
+    # Separately: building an example unifies dev-dependency features into the shared crates,
+    # and the binary measured must be the one `cargo build --release` makes.
+    (cd "$ROOT" && cargo build --release --quiet --bin pleo-keys)
+    (cd "$ROOT" && cargo build --release --quiet --example ptybench)
+  fi
+}
+
+# start_sandbox: a standalone sandbox on a free loopback port; sets SANDBOX_URL.
+start_sandbox() {
+  local out="$WORK/sandbox.out" i
+  "$BIN" --home "$WORK/sandbox-home" sandbox --port 0 >"$out" 2>&1 &
+  PIDS+=($!)
+  for i in $(seq 1 100); do
+    SANDBOX_URL="$(grep -o -m1 'http://127\.0\.0\.1:[0-9]*' "$out" || true)"
+    [[ -n "$SANDBOX_URL" ]] && return 0
+    sleep 0.05
+  done
+  echo "the sandbox did not start:" >&2
+  cat "$out" >&2
+  exit 1
+}
+
+# median of numbers on stdin, and the min/max spread
+summarise() {
+  sort -g | awk '{a[NR]=$1} END {
+    m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2;
+    printf "median %.2f (min %.2f, p25 %.2f, p75 %.2f, max %.2f; n=%d)\n", m, a[1], a[int((NR-1)*0.25+1.5)], a[int((NR-1)*0.75+1.5)], a[NR], NR }'
+}

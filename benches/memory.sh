@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Resident memory of the dashboard while it records real calls (ptybench calls): the release binary
+# in a pty against a standalone loopback sandbox, `r` pressed until the sandbox has answered
+# TARGET requests from it, VmRSS read from /proc/PID/status every TARGET/10 calls.
+#   benches/memory.sh [TARGET]     (default 10000; SKIP_BUILD=1 to reuse the binaries)
+source "$(dirname "$0")/lib.sh"
+TARGET="${1:-10000}"
+build
+start_sandbox
+home="$WORK/home"
+PLEO_API_KEY="$HEALTHY_KEY" "$BIN" --home "$home" --base-url "$SANDBOX_URL" check >/dev/null
+timeout 700 env PLEO_API_KEY="$HEALTHY_KEY" "$PTYBENCH" calls --target "$TARGET" \
+  --state "$SANDBOX_URL/_sandbox/state" -- "$BIN" --home "$home" --base-url "$SANDBOX_URL"

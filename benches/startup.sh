@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Start-up to the first drawn frame of the release binary in a 160x48 pty (ptybench startup):
+# the time from spawn until the first synchronized-update end (ESC[?2026l) is read.
+#   benches/startup.sh [RUNS]        (default 20; SKIP_BUILD=1 to reuse the binaries)
+source "$(dirname "$0")/lib.sh"
+RUNS="${1:-20}"
+build
+start_sandbox
+
+echo "== --sandbox (in-process fake Pleo; seeds the demo key through the in-memory store first)"
+timeout 300 "$PTYBENCH" startup --runs "$RUNS" -- "$BIN" --sandbox
+
+echo "== empty home (no key: the welcome screen), file store"
+timeout 300 "$PTYBENCH" startup --runs "$RUNS" -- \
+  "$BIN" --home "$WORK/empty" --secret-store file
+
+echo "== configured home: PLEO_API_KEY, state from an earlier check, standalone sandbox"
+home="$WORK/configured"
+PLEO_API_KEY="$HEALTHY_KEY" "$BIN" --home "$home" --base-url "$SANDBOX_URL" check >/dev/null
+timeout 300 env PLEO_API_KEY="$HEALTHY_KEY" "$PTYBENCH" startup --runs "$RUNS" -- \
+  "$BIN" --home "$home" --base-url "$SANDBOX_URL"

@@ -1,0 +1,102 @@
+//! `update(app, msg)` for one message: a key press, a recorded call, a finished check.
+//!
+//! `cargo bench --bench update`
+
+mod common;
+
+use criterion::measurement::Measurement;
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use pleo_keys::app::{Msg, RunResult, update};
+use pleo_keys::lifecycle::Lifecycle;
+use pleo_keys::report::Report;
+use pleo_keys::sandbox::{ACME_ID, ACME_NAME};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::hint::black_box;
+
+/// What the engine hands back after a healthy revalidation.
+fn healthy_check() -> RunResult {
+    let lifecycle = Lifecycle::Active {
+        company_id: ACME_ID.into(),
+        company_name: Some(ACME_NAME.into()),
+    };
+    let mut report = Report::bare(&lifecycle, "production", "https://external.pleo.io");
+    let facts = common::facts();
+    report.company_id = facts.company_id;
+    report.company_name = facts.company_name;
+    report.key_hint = facts.key_hint;
+    report.key_source = facts.key_source;
+    report.required_scopes = facts.required_scopes;
+    report.granted_scopes = facts.granted_scopes;
+    report.installation_status = facts.installation_status;
+    report.checked_at = Some(common::now());
+    report.expires_on = facts.expires_on;
+    RunResult {
+        lifecycle,
+        report,
+        committed: true,
+    }
+}
+
+fn messages<M: Measurement>(c: &mut Criterion<M>, name: &str) {
+    let mut group = c.benchmark_group(name);
+
+    let mut app = common::active_app(500);
+    group.bench_function("key press (j, scroll)", |b| {
+        b.iter_batched(
+            || Msg::Key(KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE)),
+            |msg| {
+                let cmds = update(&mut app, black_box(msg));
+                app.calls_scroll = 0;
+                cmds
+            },
+            BatchSize::SmallInput,
+        )
+    });
+
+    let mut app = common::active_app(500);
+    let mut i = 500;
+    group.bench_function("Call into a full log", |b| {
+        b.iter_batched(
+            || {
+                i += 1;
+                Msg::Call(common::call(i))
+            },
+            |msg| update(&mut app, black_box(msg)),
+            BatchSize::SmallInput,
+        )
+    });
+
+    let mut app = common::active_app(500);
+    let result = healthy_check();
+    group.bench_function("CheckFinished (healthy)", |b| {
+        b.iter_batched(
+            || Msg::CheckFinished {
+                generation: 0,
+                result: result.clone(),
+            },
+            |msg| {
+                app.check_in_flight = true;
+                update(&mut app, black_box(msg))
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    group.finish();
+}
+
+fn wall(c: &mut Criterion) {
+    messages(c, "update");
+}
+
+/// The same, in the bench thread's CPU time: what a frame costs when it gets a core.
+fn cpu(c: &mut Criterion<common::ThreadCpu>) {
+    messages(c, "update (thread cpu)");
+}
+
+criterion_group!(wall_time, wall);
+criterion_group! {
+    name = cpu_time;
+    config = Criterion::default().with_measurement(common::ThreadCpu);
+    targets = cpu
+}
+criterion_main!(wall_time, cpu_time);
