@@ -78,8 +78,21 @@ impl Setup {
             settings.request_timeout = Duration::from_secs(s.max(1));
         }
 
+        // The sandbox never picks up an operator's real key from the environment.
+        let env_key = match std::env::var("PLEO_API_KEY") {
+            Ok(raw) if sandbox.is_none() && !raw.trim().is_empty() => Some(
+                ApiKey::parse(&raw)
+                    .map(|(k, _)| k)
+                    .map_err(|e| format!("PLEO_API_KEY is set but unusable: {e}"))?,
+            ),
+            _ => None,
+        };
+
         let store = if sandbox.is_some() {
             SecretStore::in_memory()
+        } else if let (Some(key), Some(crate::cli::Command::Check(_))) = (&env_key, &cli.command) {
+            // `check` with PLEO_API_KEY never touches a key store: no D-Bus probe from cron.
+            SecretStore::environment(key.clone())
         } else {
             let choice: StoreChoice = cli
                 .secret_store
@@ -89,16 +102,6 @@ impl Setup {
                 .parse()
                 .map_err(|e: String| format!("--secret-store: {e}"))?;
             SecretStore::open(choice, &paths, Passphrase::FromEnv).map_err(|e| e.to_string())?
-        };
-
-        // The sandbox never picks up an operator's real key from the environment.
-        let env_key = match std::env::var("PLEO_API_KEY") {
-            Ok(raw) if sandbox.is_none() && !raw.trim().is_empty() => Some(
-                ApiKey::parse(&raw)
-                    .map(|(k, _)| k)
-                    .map_err(|e| format!("PLEO_API_KEY is set but unusable: {e}"))?,
-            ),
-            _ => None,
         };
 
         let audit = AuditLog::new(&paths.audit_log);

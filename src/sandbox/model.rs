@@ -191,8 +191,14 @@ pub(crate) struct State {
     faults: Faults,
     /// Export jobs created through `POST /v3/export-jobs`.
     created_jobs: Vec<Value>,
-    requests: Vec<SeenRequest>,
+    /// The newest `MAX_SEEN` requests: in `--sandbox` mode this lives in the dashboard's process.
+    requests: std::collections::VecDeque<SeenRequest>,
+    /// Every API request ever answered, including those dropped from `requests`.
+    request_total: usize,
 }
+
+/// Requests kept in the sandbox's log.
+const MAX_SEEN: usize = 10_000;
 
 /// Millisecond precision keeps the timestamps short and still tells updates apart.
 fn stamp(now: Timestamp) -> Timestamp {
@@ -795,7 +801,8 @@ impl State {
             installations: BTreeMap::new(),
             faults: Faults::default(),
             created_jobs: Vec::new(),
-            requests: Vec::new(),
+            requests: std::collections::VecDeque::new(),
+            request_total: 0,
         }
     }
 
@@ -894,16 +901,18 @@ impl State {
     /// Back to the seed. The request log is history, not scenario state, so it stays.
     pub(crate) fn reset(&mut self) {
         let requests = std::mem::take(&mut self.requests);
+        let total = self.request_total;
         *self = State::seed();
         self.requests = requests;
+        self.request_total = total;
     }
 
     pub(crate) fn requests(&self) -> Vec<SeenRequest> {
-        self.requests.clone()
+        self.requests.iter().cloned().collect()
     }
 
     pub(crate) fn request_count(&self) -> usize {
-        self.requests.len()
+        self.request_total
     }
 
     /// `GET /_sandbox/state`. Keys appear by name and last four characters only.
@@ -951,7 +960,7 @@ impl State {
             "keys": keys,
             "installations": installations,
             "faults": faults,
-            "requestCount": self.requests.len(),
+            "requestCount": self.request_total,
         })
     }
 
@@ -1105,12 +1114,16 @@ impl State {
             Some(q) => format!("{}?{q}", req.path),
             None => req.path.to_owned(),
         };
-        self.requests.push(SeenRequest {
+        if self.requests.len() == MAX_SEEN {
+            self.requests.pop_front();
+        }
+        self.requests.push_back(SeenRequest {
             method: req.method.to_owned(),
             path_and_query,
             had_authorization: req.authorization.is_some(),
             status: reply.status,
         });
+        self.request_total += 1;
         reply
     }
 
