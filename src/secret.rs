@@ -41,7 +41,7 @@ impl KeyWarning {
     pub fn message(&self) -> &'static str {
         match self {
             KeyWarning::UnusualShape => {
-                "the key does not look like a Pleo Standalone API Key (pls_<hex>_<hex>); trying it anyway"
+                "the key does not look like a Pleo Standalone API Key (pls_<hex>_<hex>): a legacy API token or an OAuth access token will not work here; trying it anyway"
             }
         }
     }

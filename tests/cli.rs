@@ -776,3 +776,16 @@ fn core_dumps_are_disabled() {
     let fields: Vec<&str> = line.split_whitespace().collect();
     assert_eq!(fields.get(4..6), Some(&["0", "0"][..]), "{line}");
 }
+
+/// A legacy API token (or anything not shaped like a Standalone API Key) is tried, rejected by
+/// Pleo, and the report says why such a token cannot work.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_legacy_token_shape_is_explained() {
+    let w = World::new().await;
+    let out = w.set_key("0a1b2c3d4e5f60718293a4b5c6d7e8f9", &[]).await;
+    assert_eq!(out.code, 2);
+    let j = out.json();
+    assert_eq!(j["reason"], "key_rejected");
+    let notes = j["notes"].to_string();
+    assert!(notes.contains("legacy API token"), "{notes}");
+}

@@ -136,3 +136,17 @@ fn damaged_state_files_are_named_and_never_overwritten() {
     std::fs::write(&path, &with_extra).unwrap();
     assert!(load_state(&path).unwrap().is_some());
 }
+
+/// A state file that cannot be read at all (here a folder stands where the file should be, since
+/// tests run as root and permission bits would not stop them): named, with the way out.
+#[test]
+fn an_unreadable_state_file_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.json");
+    std::fs::create_dir(&path).unwrap();
+    let err = pleo_keys::store::load_state(&path)
+        .expect_err("unreadable")
+        .to_string();
+    assert!(err.contains(&path.display().to_string()), "{err}");
+    assert!(path.is_dir(), "left as it was");
+}
