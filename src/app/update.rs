@@ -479,18 +479,12 @@ fn confirm_key(app: &mut App, ev: KeyEvent) -> Vec<Cmd> {
         KeyCode::Char('y') | KeyCode::Char('Y') => {
             c.busy = true;
             let key = c.key.clone();
-            let expires_on = c.expires_on;
-            let generation = next_generation(app);
-            app.lifecycle = Lifecycle::Activating;
-            vec![Cmd::Activate {
-                generation,
-                key,
-                opts: ReplaceOptions {
-                    expires_on,
-                    company: None,
-                    confirm_company_change: true,
-                },
-            }]
+            let opts = ReplaceOptions {
+                expires_on: c.expires_on,
+                company: None,
+                confirm_company_change: true,
+            };
+            start_activation(app, key, opts)
         }
         KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
             let current = c.current_id.clone();
@@ -525,21 +519,14 @@ fn picker_key(app: &mut App, ev: KeyEvent) -> Vec<Cmd> {
             let Some((id, _)) = p.companies.get(p.selected) else {
                 return vec![];
             };
-            let company = Some(id.clone());
+            let opts = ReplaceOptions {
+                expires_on: p.expires_on,
+                company: Some(id.clone()),
+                confirm_company_change: false,
+            };
             p.busy = true;
             let key = p.key.clone();
-            let expires_on = p.expires_on;
-            let generation = next_generation(app);
-            app.lifecycle = Lifecycle::Activating;
-            return vec![Cmd::Activate {
-                generation,
-                key,
-                opts: ReplaceOptions {
-                    expires_on,
-                    company,
-                    confirm_company_change: false,
-                },
-            }];
+            return start_activation(app, key, opts);
         }
         _ => {}
     }
