@@ -1,6 +1,8 @@
 //! Command-line definitions. The key is never an argument: it comes from stdin or a no-echo prompt.
 
-use crate::pleo::Environment;
+use crate::app::Theme;
+use crate::domain::{CompanyId, Environment};
+use crate::store::StoreChoice;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -8,7 +10,7 @@ use std::time::Duration;
 const AFTER_HELP: &str = "\
 Exit codes (monitoring-plugin style):
   0  ok        the key is active
-  1  warning   active, but the key expires within 14 days
+  1  warning   active, but the key expires within 14 days, or its scopes could not be verified
   2  critical  not active: the operator must act (rejected key, missing scopes, inactive
                installation, company mismatch, no key, ...)
   3  unknown   could not tell: Pleo unreachable, server error, rate limited, storage or
@@ -37,14 +39,9 @@ pub struct Cli {
     #[arg(long, global = true, env = "PLEO_KEYS_BASE_URL", value_name = "URL")]
     pub base_url: Option<String>,
 
-    /// Where the key is kept: OS keyring, an encrypted file, or auto (keyring when usable).
-    #[arg(
-        long,
-        global = true,
-        env = "PLEO_KEYS_SECRET_STORE",
-        value_name = "auto|keyring|file"
-    )]
-    pub secret_store: Option<String>,
+    /// Where the key is kept: the OS keyring, an encrypted file, or auto (keyring when usable).
+    #[arg(long, global = true, env = "PLEO_KEYS_SECRET_STORE", value_enum)]
+    pub secret_store: Option<StoreChoice>,
 
     /// A scope the integration needs (repeatable). Default: the export integration's set.
     #[arg(long = "require-scope", global = true, value_name = "SCOPE")]
@@ -56,9 +53,9 @@ pub struct Cli {
 
     /// Dashboard colours. Without it, a non-empty NO_COLOR selects mono.
     #[arg(long, value_enum, value_name = "THEME")]
-    pub theme: Option<ThemeArg>,
+    pub theme: Option<Theme>,
 
-    /// How often the dashboard checks the key with Pleo, e.g. "5m" (at least 30s).
+    /// How often the dashboard checks the key with Pleo, e.g. "5m" (30 s to 24 h).
     /// Default: revalidate_every in the config file, else 5m.
     #[arg(long, value_name = "DUR", value_parser = parse_every)]
     pub revalidate_every: Option<Duration>,
@@ -67,24 +64,20 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ThemeArg {
-    Default,
-    Light,
-    Dark,
-    Mono,
-}
-
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Enter a new key (stdin or prompt) and activate it; it is stored only if activation passes.
     SetKey(SetKeyArgs),
     /// Check the key with Pleo now; updates the state and the audit log.
     Check(JsonArg),
-    /// Activate the stored key again (after a refused replacement or an inactive installation).
+    /// Activate the stored key again (after an inactive installation, or to confirm a company).
     Reactivate(ReactivateArgs),
     /// Show what is stored, without any network call.
     Status(JsonArg),
+    /// Record or correct the key's expiry date (as Pleo shows it) without entering the key.
+    SetExpiry(SetExpiryArgs),
+    /// Change the passphrase of the encrypted key file.
+    Passphrase(JsonArg),
     /// Remove the key and the state (audited).
     Forget(ForgetArgs),
     /// Run the built-in fake Pleo in the foreground and print its URL, demo keys and switches.
@@ -105,22 +98,42 @@ pub struct SetKeyArgs {
     pub expires: Option<jiff::civil::Date>,
     /// For an organisation-level key: the company to bind to.
     #[arg(long, value_name = "ID", value_parser = parse_company_id)]
-    pub company: Option<String>,
+    pub company: Option<CompanyId>,
     /// Accept a key that belongs to a different company than the connected one.
     #[arg(long)]
     pub confirm_company_change: bool,
+    /// Print one JSON object instead of the human report.
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct ReactivateArgs {
+    /// For an organisation-level key: the company to bind to.
     #[arg(long, value_name = "ID", value_parser = parse_company_id)]
-    pub company: Option<String>,
+    pub company: Option<CompanyId>,
+    /// Accept that the stored key now belongs to a different company than the connected one.
     #[arg(long)]
     pub confirm_company_change: bool,
+    /// Print one JSON object instead of the human report.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SetExpiryArgs {
+    /// The expiry date shown in Pleo (YYYY-MM-DD), or `none` to clear it.
+    #[arg(value_name = "YYYY-MM-DD|none", value_parser = parse_expiry)]
+    pub date: Expiry,
+    /// Print one JSON object instead of a sentence.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expiry {
+    On(jiff::civil::Date),
+    None,
 }
 
 #[derive(Debug, Args)]
@@ -128,6 +141,9 @@ pub struct ForgetArgs {
     /// Do not ask for confirmation.
     #[arg(long)]
     pub yes: bool,
+    /// Print one JSON object instead of sentences.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -135,22 +151,33 @@ pub struct SandboxArgs {
     /// Port on 127.0.0.1 (default: a free one).
     #[arg(long, default_value_t = 0)]
     pub port: u16,
+    /// Print the URL, demo keys and switches as one JSON object.
+    #[arg(long)]
+    pub json: bool,
 }
 
 fn parse_every(s: &str) -> Result<Duration, String> {
-    crate::config::parse_interval(s).map(|d| d.max(crate::config::MIN_REVALIDATE_EVERY))
+    crate::settings::parse_interval(s)
 }
 
 fn parse_date(s: &str) -> Result<jiff::civil::Date, String> {
-    s.trim()
-        .parse::<jiff::civil::Date>()
-        .map_err(|_| format!("{s:?} is not a date: use YYYY-MM-DD, e.g. 2027-03-31"))
+    s.trim().parse::<jiff::civil::Date>().map_err(|_| {
+        format!(
+            "{:?} is not a date: use YYYY-MM-DD, e.g. 2027-03-31",
+            crate::domain::sanitize(s, 40)
+        )
+    })
 }
 
-fn parse_company_id(s: &str) -> Result<String, String> {
-    crate::pleo::urn::parse_uuid(s).ok_or_else(|| {
-        format!("{s:?} is not a company id: Pleo company ids are UUIDs like 123e4567-e89b-12d3-a456-426614174000")
-    })
+fn parse_expiry(s: &str) -> Result<Expiry, String> {
+    if s.trim().eq_ignore_ascii_case("none") {
+        return Ok(Expiry::None);
+    }
+    parse_date(s).map(Expiry::On)
+}
+
+fn parse_company_id(s: &str) -> Result<CompanyId, String> {
+    CompanyId::parse(s).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
@@ -168,6 +195,7 @@ mod tests {
         assert!(Cli::try_parse_from(["pleo-keys", "set-key", "--expires", "31/12/2026"]).is_err());
         assert!(Cli::try_parse_from(["pleo-keys", "set-key", "--expires", "2026-02-30"]).is_err());
         assert!(Cli::try_parse_from(["pleo-keys", "set-key", "--company", "acme"]).is_err());
+        assert!(Cli::try_parse_from(["pleo-keys", "set-expiry", "2025-13-40"]).is_err());
         let ok = Cli::try_parse_from([
             "pleo-keys",
             "set-key",
@@ -177,6 +205,14 @@ mod tests {
             "11111111-1111-4111-8111-111111111111",
         ]);
         assert!(ok.is_ok());
+        let none = Cli::try_parse_from(["pleo-keys", "set-expiry", "none"]).unwrap();
+        assert!(matches!(
+            none.command,
+            Some(Command::SetExpiry(SetExpiryArgs {
+                date: Expiry::None,
+                ..
+            }))
+        ));
     }
 
     #[test]

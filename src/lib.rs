@@ -3,12 +3,13 @@
 pub mod app;
 pub mod cli;
 pub mod commands;
-pub mod config;
+pub mod domain;
 pub mod lifecycle;
 pub mod pleo;
-pub mod report;
 pub mod runtime;
 pub mod sandbox;
 pub mod secret;
+pub mod settings;
+pub mod signals;
 pub mod store;
 pub mod ui;

@@ -3,14 +3,11 @@ use pleo_keys::cli::Cli;
 use pleo_keys::commands::{self, EXIT_UNKNOWN};
 
 fn main() {
-    disable_core_dumps();
-    // Panics print a short report, never a stack trace full of internals; no env dump.
-    let _ = color_eyre::config::HookBuilder::default()
-        .display_env_section(false)
-        .install();
+    harden_process();
+    install_panic_hook();
     // Before any thread starts: threads inherit the session keyring, so joining one here (when the
     // process has none, or a revoked one) makes the kernel keyring usable from every thread.
-    let _ = pleo_keys::store::secret_store::ensure_session_keyring();
+    let _ = pleo_keys::store::secret::kernel::ensure_session_keyring();
     let code = match Cli::try_parse() {
         Ok(cli) => match tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -19,7 +16,7 @@ fn main() {
         {
             Ok(rt) => rt.block_on(commands::run(cli)),
             Err(e) => {
-                eprintln!("pleo-keys: could not start the async runtime: {e}");
+                commands::output::err(&format!("could not start the async runtime: {e}"));
                 EXIT_UNKNOWN
             }
         },
@@ -32,14 +29,42 @@ fn main() {
     std::process::exit(code);
 }
 
-/// A core dump of a process holding the key would put it on disk.
-fn disable_core_dumps() {
+/// A process holding the key keeps it to itself: no core dump (it would put the key on disk), no
+/// ptrace or /proc/PID/mem reads by the same user's other processes, and every file it creates
+/// private to its owner.
+fn harden_process() {
     let zero = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
     };
-    // SAFETY: setrlimit reads a valid, fully initialised struct; failure only leaves dumps as they were.
+    // SAFETY: setrlimit reads a valid, fully initialised struct; prctl and umask take integers
+    // only. Failure leaves the process as it was, which is reported where it matters (`status`).
     unsafe {
         libc::setrlimit(libc::RLIMIT_CORE, &zero);
+        libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
+        libc::umask(0o077);
     }
+}
+
+/// A panic is a bug: the operator gets one line (no backtrace, no environment), the log the
+/// details. The terminal is restored first by the dashboard's own hook, which runs before this.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let location = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown".into());
+        tracing::error!(%location, %message, "panic");
+        let _ = std::io::Write::write_all(
+            &mut std::io::stderr(),
+            format!("pleo-keys: internal error ({location}); details are in the log file. Please report it.\n")
+                .as_bytes(),
+        );
+    }));
 }

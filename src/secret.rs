@@ -1,5 +1,6 @@
 //! The API key: one type that cannot be printed by accident, zeroized on drop.
 
+use crate::domain::KeyId;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -100,6 +101,11 @@ impl ApiKey {
     pub fn fingerprint(&self) -> String {
         let digest = Sha256::digest(self.expose().as_bytes());
         digest[..6].iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// How this key is named everywhere: hint and fingerprint.
+    pub fn id(&self) -> KeyId {
+        KeyId::new(self.hint(), self.fingerprint())
     }
 }
 

@@ -1,9 +1,11 @@
-//! One table of actions: it drives key handling, the footer and the help popup.
+//! One table of keys per mode: it drives key handling, the footer and the help popup, so what
+//! the footer says is what the keys do.
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
+    // The dashboard.
     Quit,
     Help,
     EnterKey,
@@ -12,98 +14,218 @@ pub enum Action {
     SandboxPanel,
     ScrollUp,
     ScrollDown,
+    // The overlays.
+    Submit,
+    Cancel,
+    NextField,
+    ClearField,
+    DeleteChar,
+    Up,
+    Down,
+    Yes,
+    No,
+    Close,
+}
+
+/// A key, with or without Ctrl.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    pub code: KeyCode,
+    pub ctrl: bool,
+}
+
+const fn plain(code: KeyCode) -> Key {
+    Key { code, ctrl: false }
+}
+
+const fn ch(c: char) -> Key {
+    plain(KeyCode::Char(c))
 }
 
 pub struct Binding {
     pub action: Action,
-    pub key: KeyCode,
-    /// As shown in the footer and help ("k", "↑").
+    pub keys: &'static [Key],
+    /// As shown in the footer and help ("k", "↑↓", "Enter").
     pub label: &'static str,
+    /// The footer's words; empty: not in the footer.
+    pub short: &'static str,
+    /// The help popup's line; empty: not in help.
     pub help: &'static str,
+    /// When the footer is too narrow, higher ranks are dropped first; 0 is never dropped.
+    pub drop_rank: u8,
 }
 
+const fn bind(
+    action: Action,
+    keys: &'static [Key],
+    label: &'static str,
+    short: &'static str,
+    help: &'static str,
+    drop_rank: u8,
+) -> Binding {
+    Binding {
+        action,
+        keys,
+        label,
+        short,
+        help,
+        drop_rank,
+    }
+}
+
+/// The dashboard with no overlay open.
 pub const KEYMAP: &[Binding] = &[
-    Binding {
-        action: Action::EnterKey,
-        key: KeyCode::Char('k'),
-        label: "k",
-        help: "enter or replace the API key",
-    },
-    Binding {
-        action: Action::Revalidate,
-        key: KeyCode::Char('r'),
-        label: "r",
-        help: "check with Pleo now",
-    },
-    Binding {
-        action: Action::Reactivate,
-        key: KeyCode::Char('a'),
-        label: "a",
-        help: "re-activate the stored key (full activation)",
-    },
-    Binding {
-        action: Action::SandboxPanel,
-        key: KeyCode::Char('s'),
-        label: "s",
-        help: "sandbox switches and demo keys (sandbox only)",
-    },
-    Binding {
-        action: Action::ScrollUp,
-        key: KeyCode::Up,
-        label: "↑",
-        help: "scroll recent calls to newer",
-    },
-    Binding {
-        action: Action::ScrollDown,
-        key: KeyCode::Down,
-        label: "↓",
-        help: "scroll recent calls to older",
-    },
-    Binding {
-        action: Action::Help,
-        key: KeyCode::Char('?'),
-        label: "?",
-        help: "help: all keys, files and versions",
-    },
-    Binding {
-        action: Action::Quit,
-        key: KeyCode::Char('q'),
-        label: "q",
-        help: "quit (Ctrl-C always quits)",
-    },
+    bind(Action::EnterKey, &[ch('k')], "k", "key", "enter or replace the API key", 0),
+    bind(Action::Revalidate, &[ch('r')], "r", "check now", "check with Pleo now", 1),
+    bind(
+        Action::Reactivate,
+        &[ch('a')],
+        "a",
+        "re-activate",
+        "re-activate the stored key (full activation)",
+        0,
+    ),
+    bind(
+        Action::SandboxPanel,
+        &[ch('s')],
+        "s",
+        "sandbox",
+        "sandbox switches and demo keys (sandbox only)",
+        2,
+    ),
+    bind(
+        Action::ScrollUp,
+        &[plain(KeyCode::Up)],
+        "↑",
+        "scroll",
+        "scroll recent calls to newer",
+        5,
+    ),
+    bind(
+        Action::ScrollDown,
+        &[plain(KeyCode::Down)],
+        "↓",
+        "",
+        "scroll recent calls to older",
+        5,
+    ),
+    bind(Action::Help, &[ch('?')], "?", "help", "help: all keys, files and versions", 0),
+    bind(Action::Quit, &[ch('q')], "q", "quit", "quit (Ctrl-C always quits)", 0),
 ];
 
-impl Action {
-    /// The dashboard's action for a key press, if any.
-    pub fn for_key(ev: &KeyEvent) -> Option<Action> {
-        if ev
-            .modifiers
-            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+/// The key entry field; any other character is typed into the focused field.
+pub const KEY_ENTRY: &[Binding] = &[
+    bind(Action::Submit, &[plain(KeyCode::Enter)], "Enter", "connect", "", 0),
+    bind(
+        Action::NextField,
+        &[plain(KeyCode::Tab), plain(KeyCode::BackTab)],
+        "Tab",
+        "next field",
+        "",
+        3,
+    ),
+    bind(
+        Action::ClearField,
+        &[Key {
+            code: KeyCode::Char('u'),
+            ctrl: true,
+        }],
+        "Ctrl-U",
+        "clear field",
+        "",
+        4,
+    ),
+    bind(Action::Cancel, &[plain(KeyCode::Esc)], "Esc", "cancel", "", 0),
+    bind(Action::DeleteChar, &[plain(KeyCode::Backspace)], "⌫", "", "", 0),
+];
+
+/// A passphrase field.
+pub const PASSPHRASE: &[Binding] = &[
+    bind(Action::Submit, &[plain(KeyCode::Enter)], "Enter", "unlock", "", 0),
+    bind(Action::Cancel, &[plain(KeyCode::Esc)], "Esc", "cancel", "", 0),
+    bind(Action::DeleteChar, &[plain(KeyCode::Backspace)], "⌫", "", "", 0),
+];
+
+/// Switch to the other company, or keep the current one.
+pub const CONFIRM_COMPANY: &[Binding] = &[
+    bind(Action::Yes, &[ch('y'), ch('Y')], "y", "switch company", "", 0),
+    bind(
+        Action::No,
+        &[ch('n'), ch('N'), plain(KeyCode::Esc)],
+        "n",
+        "keep current",
+        "",
+        0,
+    ),
+];
+
+/// A list to choose from.
+pub const PICKER: &[Binding] = &[
+    bind(Action::Up, &[plain(KeyCode::Up)], "↑↓", "choose", "", 0),
+    bind(Action::Down, &[plain(KeyCode::Down)], "↓", "", "", 0),
+    bind(Action::Submit, &[plain(KeyCode::Enter)], "Enter", "connect", "", 0),
+    bind(Action::Cancel, &[plain(KeyCode::Esc)], "Esc", "cancel", "", 0),
+];
+
+/// The sandbox panel.
+pub const SANDBOX: &[Binding] = &[
+    bind(Action::Up, &[plain(KeyCode::Up)], "↑↓", "choose", "", 0),
+    bind(Action::Down, &[plain(KeyCode::Down)], "↓", "", "", 0),
+    bind(Action::Submit, &[plain(KeyCode::Enter)], "Enter", "apply", "", 0),
+    bind(
+        Action::Close,
+        &[plain(KeyCode::Esc), ch('s'), ch('q')],
+        "Esc",
+        "close",
+        "",
+        0,
+    ),
+];
+
+/// The help popup.
+pub const HELP: &[Binding] = &[bind(
+    Action::Close,
+    &[plain(KeyCode::Esc), ch('?'), ch('q'), plain(KeyCode::Enter)],
+    "Esc",
+    "close",
+    "",
+    0,
+)];
+
+/// While Pleo is being asked: only Ctrl-C (always quits).
+pub const BUSY: &[Binding] = &[];
+
+/// The action `ev` means in `map`. Alt never matches; Shift is part of the character.
+pub fn action_for(map: &[Binding], ev: &KeyEvent) -> Option<Action> {
+    if ev.modifiers.contains(KeyModifiers::ALT) {
+        return None;
+    }
+    let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
+    map.iter()
+        .find(|b| b.keys.iter().any(|k| k.code == ev.code && k.ctrl == ctrl))
+        .map(|b| b.action)
+}
+
+/// The key label for a dashboard action, so banners never hard-code a key.
+pub fn key_label(action: Action) -> &'static str {
+    KEYMAP
+        .iter()
+        .find(|b| b.action == action)
+        .map(|b| b.label)
+        .unwrap_or("?")
+}
+
+/// A character typed into a field: no Ctrl or Alt.
+pub fn typed_char(ev: &KeyEvent) -> Option<char> {
+    match ev.code {
+        KeyCode::Char(c)
+            if !ev
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
         {
-            return None;
+            Some(c)
         }
-        KEYMAP.iter().find(|b| b.key == ev.code).map(|b| b.action)
-    }
-
-    /// The key label for an action, so banners never hard-code a key.
-    pub fn key_label(self) -> &'static str {
-        KEYMAP
-            .iter()
-            .find(|b| b.action == self)
-            .map(|b| b.label)
-            .unwrap_or("?")
-    }
-
-    pub fn short_label(self) -> &'static str {
-        match self {
-            Action::Quit => "quit",
-            Action::Help => "help",
-            Action::EnterKey => "key",
-            Action::Revalidate => "check now",
-            Action::Reactivate => "re-activate",
-            Action::SandboxPanel => "sandbox",
-            Action::ScrollUp | Action::ScrollDown => "scroll",
-        }
+        _ => None,
     }
 }
 
@@ -111,4 +233,39 @@ impl Action {
 pub fn is_ctrl_c(ev: &KeyEvent) -> bool {
     ev.modifiers.contains(KeyModifiers::CONTROL)
         && matches!(ev.code, KeyCode::Char('c') | KeyCode::Char('C'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, modifiers)
+    }
+
+    #[test]
+    fn every_mode_maps_each_key_to_one_action() {
+        for map in [KEYMAP, KEY_ENTRY, PASSPHRASE, CONFIRM_COMPANY, PICKER, SANDBOX, HELP] {
+            let mut seen = Vec::new();
+            for b in map {
+                for k in b.keys {
+                    assert!(!seen.contains(k), "{k:?} is bound twice");
+                    seen.push(*k);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn ctrl_and_alt_are_told_apart() {
+        let none = KeyModifiers::NONE;
+        assert_eq!(action_for(KEYMAP, &key(KeyCode::Char('q'), none)), Some(Action::Quit));
+        assert_eq!(action_for(KEYMAP, &key(KeyCode::Char('q'), KeyModifiers::ALT)), None);
+        assert_eq!(
+            action_for(KEY_ENTRY, &key(KeyCode::Char('u'), KeyModifiers::CONTROL)),
+            Some(Action::ClearField)
+        );
+        assert_eq!(action_for(KEY_ENTRY, &key(KeyCode::Char('u'), none)), None);
+        assert_eq!(key_label(Action::EnterKey), "k");
+    }
 }

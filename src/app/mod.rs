@@ -2,13 +2,18 @@
 //! `update` decides and never waits; the runtime carries out the commands and reports back
 //! with messages. Nothing here does IO.
 
+mod banner;
 pub mod keymap;
 pub mod model;
+pub mod msg;
+pub mod overlay;
 pub mod update;
 
 pub use keymap::{Action, KEYMAP};
-pub use model::{
-    App, Banner, BannerLevel, CompanyPicker, ConfirmCompany, Context, Facts, KeyEntry, KeyField,
-    Overlay, PassphrasePrompt, RunResult, SandboxAction, SandboxPanel, Theme,
+pub use model::{App, Banner, BannerLevel, Context, PendingActivation, Theme};
+pub use msg::{Attempt, Cmd, Msg};
+pub use overlay::{
+    CompanyPicker, ConfirmCompany, KeyEntry, KeyField, Overlay, PassphrasePrompt, SandboxAction,
+    SandboxPanel,
 };
-pub use update::{Cmd, Msg, update};
+pub use update::update;

@@ -1,22 +1,24 @@
-//! Turning flags, environment and config into an [`Engine`]; logging; shutdown signals.
+//! From flags, environment and config to an [`Engine`]: the home, the key store, one HTTP
+//! client; and logging to a private file.
 
-use crate::cli::Cli;
-use crate::config::{Config, Paths};
-use crate::lifecycle::engine::Engine;
-use crate::lifecycle::scopes;
-use crate::pleo::{CallLog, ClientSettings, Endpoint, Environment};
+use super::output;
+use crate::cli::{Cli, Command};
+use crate::lifecycle::Engine;
+use crate::lifecycle::engine::system_clock;
+use crate::pleo::{CallLog, PleoClient};
 use crate::sandbox::Sandbox;
-use crate::secret::ApiKey;
-use crate::store::{AuditLog, Passphrase, SecretStore, StoreChoice};
+use crate::settings::{Overrides, Settings};
+use crate::store::{Home, SecretStore};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::sync::Arc;
 
 pub struct Setup {
-    pub engine: Engine,
-    /// The dashboard's revalidation interval from the config file (floored).
-    pub revalidate_every: Duration,
+    pub settings: Settings,
+    pub engine: Arc<Engine>,
+    pub calls: CallLog,
     /// The sandbox's throw-away home, removed when the run ends.
     scratch: Option<PathBuf>,
+    _log: Option<tracing_appender::non_blocking::WorkerGuard>,
 }
 
 impl Drop for Setup {
@@ -33,91 +35,60 @@ impl Setup {
             Some(_) => Some(scratch_home()?),
             None => None,
         };
-        let home: Option<&Path> = scratch.as_deref().or(cli.home.as_deref());
-        let paths = Paths::resolve(home).map_err(|e| e.to_string())?;
-        paths.ensure_dirs().map_err(|e| e.to_string())?;
-        let config = Config::load(&paths.config_file).map_err(|e| e.to_string())?;
-
-        let endpoint = match sandbox {
-            Some(s) => Endpoint::custom(&s.url(), "sandbox").map_err(|e| e.to_string())?,
-            None => {
-                let env_name = cli
-                    .environment
-                    .map(|e| e.as_str().to_string())
-                    .or(config.environment.clone());
-                match cli.base_url.as_deref().or(config.base_url.as_deref()) {
-                    Some(url) => Endpoint::custom(url, env_name.as_deref().unwrap_or("custom"))
-                        .map_err(|e| e.to_string())?,
-                    None => Endpoint::for_environment(match env_name.as_deref() {
-                        None | Some("production") => Environment::Production,
-                        Some("staging") => Environment::Staging,
-                        Some(other) => {
-                            return Err(format!(
-                                "environment {other:?} in {} is not production or staging",
-                                paths.config_file.display()
-                            ));
-                        }
-                    }),
-                }
-            }
+        let overrides = Overrides {
+            home: cli.home.clone(),
+            environment: cli.environment,
+            base_url: cli.base_url.clone(),
+            secret_store: cli.secret_store,
+            require_scope: cli.require_scope.clone(),
+            revalidate_every: cli.revalidate_every,
         };
-
-        let required_scopes = if !cli.require_scope.is_empty() {
-            scopes::normalise(&cli.require_scope)
-        } else if let Some(list) = &config.required_scopes {
-            scopes::normalise(list)
-        } else {
-            scopes::normalise(scopes::DEFAULT_REQUIRED_SCOPES)
-        };
-
-        let mut settings = ClientSettings::default();
-        if let Some(s) = config.connect_timeout_secs {
-            settings.connect_timeout = Duration::from_secs(s.max(1));
-        }
-        if let Some(s) = config.request_timeout_secs {
-            settings.request_timeout = Duration::from_secs(s.max(1));
-        }
-
-        // The sandbox never picks up an operator's real key from the environment.
-        let env_key = match std::env::var("PLEO_API_KEY") {
-            Ok(raw) if sandbox.is_none() && !raw.trim().is_empty() => Some(
-                ApiKey::parse(&raw)
-                    .map(|(k, _)| k)
-                    .map_err(|e| format!("PLEO_API_KEY is set but unusable: {e}"))?,
-            ),
+        let sandbox_site = match (sandbox, &scratch) {
+            (Some(s), Some(dir)) => Some((s.url(), dir.clone())),
             _ => None,
         };
-
-        let store = if sandbox.is_some() {
-            SecretStore::in_memory()
-        } else if let (Some(key), Some(crate::cli::Command::Check(_))) = (&env_key, &cli.command) {
+        let settings = Settings::resolve(
+            &overrides,
+            sandbox_site.as_ref().map(|(u, d)| (u.as_str(), d.as_path())),
+        )?;
+        let log = init_logging(&settings.paths.log_dir);
+        let one_run_only = matches!(cli.command, Some(Command::Check(_)));
+        let store = match (&settings.env_key, sandbox) {
+            (_, Some(_)) => SecretStore::in_memory(),
             // `check` with PLEO_API_KEY never touches a key store: no D-Bus probe from cron.
-            SecretStore::environment(key.clone())
-        } else {
-            let choice: StoreChoice = cli
-                .secret_store
-                .as_deref()
-                .or(config.secret_store.as_deref())
-                .unwrap_or("auto")
-                .parse()
-                .map_err(|e: String| format!("--secret-store: {e}"))?;
-            SecretStore::open(choice, &paths, Passphrase::FromEnv).map_err(|e| e.to_string())?
+            (Some(key), None) if one_run_only => SecretStore::environment(key.clone()),
+            _ => SecretStore::open(
+                settings.store_choice,
+                &settings.store_site(),
+                settings.passphrase.clone(),
+            )
+            .map_err(|e| e.to_string())?,
         };
-
-        let audit = AuditLog::new(&paths.audit_log);
+        let calls = CallLog::default();
+        let client = PleoClient::new(
+            settings.endpoint.clone(),
+            settings.client.clone(),
+            calls.clone(),
+        )
+        .map_err(|e| e.to_string())?;
+        let engine = Engine {
+            home: Home::unchecked(settings.paths.clone()),
+            store,
+            pleo: Arc::new(client),
+            endpoint: settings.endpoint.clone(),
+            required_scopes: settings.required_scopes.clone(),
+            env_key: settings.env_key.clone(),
+            clock: system_clock(),
+        };
+        if cli.command.is_some() {
+            crate::store::lock::set_wait_notice(|msg| output::err(&format!("{msg}…")));
+        }
         Ok(Setup {
-            revalidate_every: config.revalidate_interval(),
-            engine: Engine {
-                paths,
-                store,
-                endpoint,
-                settings,
-                required_scopes,
-                calls: CallLog::default(),
-                audit,
-                env_key,
-            },
+            settings,
+            engine: Arc::new(engine),
+            calls,
             scratch,
+            _log: log,
         })
     }
 }
@@ -127,15 +98,13 @@ fn scratch_home() -> Result<PathBuf, String> {
         "pleo-keys-sandbox-{}",
         uuid::Uuid::new_v4().simple()
     ));
-    let mut builder = std::fs::DirBuilder::new();
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder
-        .create(&dir)
-        .map_err(|e| format!("could not create a sandbox home in {}: {e}", dir.display()))?;
+    crate::store::files::ensure_private_dir(&dir)
+        .map_err(|e| format!("could not create a sandbox home: {e}"))?;
     Ok(dir)
 }
 
-/// Log to a daily file in the state dir, never to the terminal. `PLEO_KEYS_LOG` sets the filter.
+/// Log to a daily file in the state dir (private: the folder is 0700 and the process umask
+/// 077), never to the terminal. `PLEO_KEYS_LOG` sets the filter.
 pub fn init_logging(dir: &Path) -> Option<tracing_appender::non_blocking::WorkerGuard> {
     let appender = tracing_appender::rolling::Builder::new()
         .rotation(tracing_appender::rolling::Rotation::DAILY)
@@ -154,23 +123,4 @@ pub fn init_logging(dir: &Path) -> Option<tracing_appender::non_blocking::Worker
         .try_init()
         .ok()?;
     Some(guard)
-}
-
-/// Ctrl-C, SIGTERM or SIGHUP (the SSH session dropped).
-pub async fn wait_for_shutdown_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    let term = signal(SignalKind::terminate());
-    let hup = signal(SignalKind::hangup());
-    match (term, hup) {
-        (Ok(mut term), Ok(mut hup)) => {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-                _ = hup.recv() => {}
-            }
-        }
-        _ => {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-    }
 }

@@ -1,160 +1,93 @@
-//! Activation and revalidation, in the order Pleo's integration design requires:
-//! authenticate (introspect) → installation → company → scopes → expiry. Active only if all pass.
+//! Activation and revalidation, in the order Pleo's integration design requires: authenticate
+//! (introspect) → company → installation → scopes → expiry. Active only if all pass.
+//!
+//! A routine check (revalidation) sends introspect and the installation GET at once and never
+//! writes to Pleo; activation keeps the order where a step needs the previous one's answer.
+//! Where Pleo's documentation is silent the procedure does not bet on one guess: a GET that fails
+//! otherwise than 401/403 leads to one POST, a POST that says "exists" falls back to GET/PUT, and
+//! an introspection Pleo does not offer leaves the scopes unverified instead of failing.
 
-use super::scopes;
-use super::state::{CheckStatus, Degradation, Lifecycle};
-use crate::pleo::{
-    ApiError, Company as PleoCompany, Installation as PleoInstallation, InstallationStatus,
-    PleoApi, Subject,
+use super::state::{CompanyChoice, Degradation, Lifecycle};
+use super::steps::{Step, StepLog, StepName, StepResult};
+use crate::domain::facts::company_label;
+use crate::domain::{
+    CompanyId, ConnectionFacts, InstallationStatus, KeySource, OrganizationId, Subject, Text,
+    scopes,
 };
+use crate::pleo::{ApiError, Company, Installation, Introspection, PleoApi};
+use crate::secret::ApiKey;
+use jiff::Timestamp;
 use jiff::civil::Date;
 
 /// Keys expiring within this many days give a warning.
 pub const EXPIRY_WARNING_DAYS: i32 = 14;
+/// A company name read from Pleo is trusted this long before a check reads it again.
+pub const NAME_MAX_AGE: jiff::SignedDuration = jiff::SignedDuration::from_hours(24);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
     /// A key was just provided (or deliberately re-activated): create/activate the installation.
     Activate,
-    /// A periodic check of a committed key: read only, never changes the installation.
+    /// A routine check of a committed key: read only, never changes anything in Pleo.
     Revalidate,
+}
+
+/// The company the integration is bound to, as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bound {
+    pub company: CompanyId,
+    pub name: Option<Text>,
+    pub name_read_at: Option<Timestamp>,
+}
+
+impl Bound {
+    pub fn of(facts: &ConnectionFacts) -> Bound {
+        Bound {
+            company: facts.company_id,
+            name: facts.company_name.clone(),
+            name_read_at: facts.company_name_read_at,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
 pub struct ActivationInput {
     pub mode: Mode,
+    pub key_source: KeySource,
     pub required_scopes: Vec<String>,
-    /// `--company`: the company chosen for an organisation-level key.
-    pub company_choice: Option<String>,
-    /// The company the integration is bound to, if any.
-    pub bound_company: Option<String>,
+    /// The company chosen for an organisation-level key (or confirmed for one Pleo did not name).
+    pub company_choice: Option<CompanyId>,
+    pub bound: Option<Bound>,
     pub confirm_company_change: bool,
     pub expires_on: Option<Date>,
+    pub now: Timestamp,
     pub today: Date,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StepName {
-    ReachPleo,
-    Authenticate,
-    Installation,
-    Company,
-    Scopes,
-    Expiry,
-}
-
-impl StepName {
-    pub fn label(self) -> &'static str {
-        match self {
-            StepName::ReachPleo => "reach Pleo",
-            StepName::Authenticate => "authenticate",
-            StepName::Installation => "installation",
-            StepName::Company => "company",
-            StepName::Scopes => "scopes",
-            StepName::Expiry => "expiry",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StepResult {
-    Passed,
-    Failed,
-    Warning,
-    Skipped,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Step {
-    pub name: StepName,
-    pub result: StepResult,
-    pub message: String,
-}
-
-/// Everything one run learned, whether or not it succeeded.
-#[derive(Debug, Clone, Default)]
-pub struct ActivationReport {
-    pub lifecycle: Option<Lifecycle>,
+/// Everything one run learned, whether or not it succeeded. Nothing is committed here.
+#[derive(Debug, Clone)]
+pub struct Run {
+    pub lifecycle: Lifecycle,
     pub steps: Vec<Step>,
-    pub granted_scopes: Vec<String>,
-    pub missing_scopes: Vec<String>,
-    pub installation: Option<PleoInstallation>,
-    pub company_id: Option<String>,
-    pub company_name: Option<String>,
-    pub organization_id: Option<String>,
-    /// Set when the run accepted a confirmed switch away from `bound_company`.
-    pub company_changed_from: Option<String>,
-    pub expires_in_days: Option<i32>,
+    /// What the run established, when it got that far (active, missing scopes, inactive).
+    pub facts: Option<ConnectionFacts>,
+    /// Set when the run accepted a confirmed switch away from the bound company.
+    pub company_changed_from: Option<CompanyId>,
+    pub notes: Vec<String>,
 }
 
-impl ActivationReport {
-    pub fn lifecycle(&self) -> Lifecycle {
-        self.lifecycle.clone().unwrap_or(Lifecycle::Activating)
+/// Run the whole procedure. Never panics, never commits anything.
+pub async fn activate(api: &dyn PleoApi, key: &ApiKey, input: &ActivationInput) -> Run {
+    let mut a = Activation::new(input);
+    match input.mode {
+        Mode::Revalidate => a.revalidate(api, key).await,
+        Mode::Activate => a.activate(api, key).await,
     }
-
-    /// Every step passed (a warning about expiry still counts): the result may be committed.
-    pub fn is_active(&self) -> bool {
-        self.lifecycle().is_active()
-    }
-
-    /// ok / warning (expires soon) / critical / unknown.
-    pub fn status(&self) -> CheckStatus {
-        let base = self.lifecycle().status();
-        if base == CheckStatus::Ok && self.expiry_warning() {
-            CheckStatus::Warning
-        } else {
-            base
-        }
-    }
-
-    pub fn reason(&self) -> &'static str {
-        if self.status() == CheckStatus::Warning {
-            "expires_soon"
-        } else {
-            self.lifecycle().reason()
-        }
-    }
-
-    fn expiry_warning(&self) -> bool {
-        self.steps
-            .iter()
-            .any(|s| s.name == StepName::Expiry && s.result == StepResult::Warning)
-    }
-
-    fn step(&mut self, name: StepName, result: StepResult, message: impl Into<String>) {
-        self.steps.push(Step {
-            name,
-            result,
-            message: message.into(),
-        });
-    }
-
-    /// Record the first failure as the lifecycle state; later ones only add steps.
-    fn fail(&mut self, state: Lifecycle) {
-        if self.lifecycle.is_none() {
-            self.lifecycle = Some(state);
-        }
-    }
-
-    /// The company could not be settled before the installation: record why and stop there.
-    fn stop_before_installation(&mut self, company_message: String, state: Lifecycle) {
-        self.step(StepName::Installation, StepResult::Skipped, "not reached");
-        self.step(StepName::Company, StepResult::Failed, company_message);
-        self.skip_rest(&[StepName::Scopes, StepName::Expiry]);
-        self.fail(state);
-    }
-
-    fn skip_rest(&mut self, from: &[StepName]) {
-        for name in from {
-            self.step(*name, StepResult::Skipped, "not reached");
-        }
-    }
+    a.finish(key)
 }
 
-/// Map a failed call to the state it means. `context` names what was being done.
-fn state_for(err: &ApiError) -> Lifecycle {
+/// The state a failed call means.
+pub fn state_for(err: &ApiError) -> Lifecycle {
     match err {
         ApiError::KeyRejected => Lifecycle::KeyRejected,
         ApiError::Forbidden {
@@ -162,8 +95,9 @@ fn state_for(err: &ApiError) -> Lifecycle {
             message,
         } => Lifecycle::AccessDenied {
             detail: message
-                .clone()
-                .or_else(|| error_type.clone())
+                .as_ref()
+                .or(error_type.as_ref())
+                .map(|t| t.to_string())
                 .unwrap_or_else(|| "403 Forbidden".into()),
         },
         ApiError::RateLimited { retry_after } => Lifecycle::Degraded(Degradation::RateLimited {
@@ -183,870 +117,688 @@ fn state_for(err: &ApiError) -> Lifecycle {
     }
 }
 
-/// Run the whole procedure. Never panics, never commits anything: the caller commits only
-/// when `report.is_active()`.
-pub async fn activate<A: PleoApi>(api: &A, input: &ActivationInput) -> ActivationReport {
-    let mut r = ActivationReport::default();
-    use StepName::*;
+const REJECTED: &str = "Pleo rejected the key (401): it may have expired, been revoked or deleted, or was created in the other environment (a staging key does not work in production and vice versa)";
 
-    // 1. Authenticate and learn the granted scopes.
-    let intro = match api.introspect().await {
-        Ok(i) => i,
-        Err(e) => {
-            let state = state_for(&e);
-            if matches!(state, Lifecycle::Degraded(_))
-                && !matches!(
-                    e,
-                    ApiError::Unexpected { .. }
-                        | ApiError::NotFound { .. }
-                        | ApiError::Client { .. }
-                )
-            {
-                r.step(ReachPleo, StepResult::Failed, e.to_string());
-                r.skip_rest(&[Authenticate, Installation, Company, Scopes, Expiry]);
-            } else {
-                r.step(ReachPleo, StepResult::Passed, "Pleo answered");
-                let msg = match e {
-                    ApiError::KeyRejected => "Pleo rejected the key (401): it may have expired, been revoked or deleted, or was created in the other environment (a staging key does not work in production and vice versa)".to_string(),
-                    other => other.to_string(),
-                };
-                r.step(Authenticate, StepResult::Failed, msg);
-                r.skip_rest(&[Installation, Company, Scopes, Expiry]);
-            }
-            r.fail(state);
-            return r;
-        }
-    };
-    r.step(ReachPleo, StepResult::Passed, "Pleo answered");
-    r.granted_scopes = intro.scopes();
-    let key_subject = intro
-        .subject_urn
-        .as_deref()
-        .and_then(|u| Subject::parse(u).ok());
-    let auth_msg = match &key_subject {
-        Some(s) => format!("authenticated ({} key for {s})", intro.auth_method),
-        None => format!("authenticated ({} key)", intro.auth_method),
-    };
-    r.step(Authenticate, StepResult::Passed, auth_msg);
+struct Activation<'i> {
+    input: &'i ActivationInput,
+    log: StepLog,
+    granted: Option<Vec<String>>,
+    subject: Option<Subject>,
+    organization: Option<OrganizationId>,
+    org_companies: Option<Vec<CompanyChoice>>,
+    installation: Option<Installation>,
+    company: Option<CompanyId>,
+    name: Option<Text>,
+    name_read_at: Option<Timestamp>,
+    changed_from: Option<CompanyId>,
+    notes: Vec<String>,
+}
 
-    // 2. Which company: the key's own, or the one chosen from an organisation-level key.
-    let company_param: Option<String>;
-    let mut org_companies: Option<Vec<PleoCompany>> = None;
-    match &key_subject {
-        Some(Subject::Organization(org)) => {
-            r.organization_id = Some(org.clone());
-            let listed = api.list_companies(org).await;
-            // A committed organisation key keeps using the company it was bound to.
-            let choice = input
-                .company_choice
-                .clone()
-                .or_else(|| input.bound_company.clone());
-            match (&choice, listed) {
-                (_, Err(e)) if e.is_transient() => {
-                    r.stop_before_installation(
-                        format!("could not list the organisation's companies: {e}"),
-                        state_for(&e),
-                    );
-                    return r;
-                }
-                (None, listed) => {
-                    let companies = listed.unwrap_or_default();
-                    let detail = if companies.is_empty() {
-                        format!(
-                            "This key is for organisation {org}: choose one of its companies with --company <id>."
-                        )
-                    } else {
-                        format!(
-                            "This key is for organisation {org}: choose one of its companies with --company <id>: {}.",
-                            listing(&companies)
-                        )
-                    };
-                    r.stop_before_installation(
-                        detail.clone(),
-                        company_required(org, companies, detail),
-                    );
-                    return r;
-                }
-                (Some(choice), Ok(companies)) => {
-                    let choice = choice.to_ascii_lowercase();
-                    if !companies.iter().any(|c| c.id.eq_ignore_ascii_case(&choice)) {
-                        let detail = format!(
-                            "Company {choice} is not part of organisation {org}; choose one of: {}.",
-                            listing(&companies)
-                        );
-                        r.stop_before_installation(
-                            detail.clone(),
-                            company_required(org, companies, detail),
-                        );
-                        return r;
-                    }
-                    org_companies = Some(companies);
-                    company_param = Some(choice);
-                }
-                // Without companies:read the list is refused; Pleo itself then checks the
-                // company_id on the installation call, and the resource must match below.
-                (Some(choice), Err(_)) => company_param = Some(choice.to_ascii_lowercase()),
-            }
-        }
-        Some(Subject::Company(id)) => {
-            if let Some(choice) = &input.company_choice
-                && !choice.eq_ignore_ascii_case(id)
-            {
-                r.stop_before_installation(
-                    format!(
-                        "--company {choice} was given, but this key belongs to company {id} only"
-                    ),
-                    Lifecycle::CompanyMismatch {
-                        expected: choice.clone(),
-                        got: id.clone(),
-                    },
-                );
-                return r;
-            }
-            company_param = Some(id.clone());
-        }
-        None => company_param = input.bound_company.clone(),
-    }
-
-    // A key for another company changes nothing in Pleo (no installation is created or
-    // activated for it) until the switch is confirmed.
-    if let (Some(bound), Some(new)) = (&input.bound_company, &company_param)
-        && !bound.eq_ignore_ascii_case(new)
-        && !input.confirm_company_change
-    {
-        r.company_id = Some(new.clone());
-        r.company_name = match org_companies
-            .as_deref()
-            .and_then(|cs| cs.iter().find(|c| c.id.eq_ignore_ascii_case(new)))
-        {
-            Some(c) => Some(c.name.clone()),
-            None => api.get_company(new).await.ok().map(|c| c.name),
-        };
-        let shown = match &r.company_name {
-            Some(n) => format!("{new} ({n})"),
-            None => new.clone(),
-        };
-        r.stop_before_installation(
-            format!(
-                "the key belongs to company {shown}, not the connected company {bound}; nothing was changed. To switch, repeat with --confirm-company-change"
-            ),
-            Lifecycle::CompanyMismatch {
-                expected: bound.clone(),
-                got: new.clone(),
-            },
-        );
-        return r;
-    }
-
-    // 3. The installation: found, created, or activated.
-    let installation =
-        match installation_step(api, input.mode, company_param.as_deref(), &mut r).await {
-            Some(i) => i,
-            None => {
-                r.skip_rest(&[Company, Scopes, Expiry]);
-                return r;
-            }
-        };
-
-    // 4. The company, from the installation's resource, cross-checked with the key's subject.
-    let company_id = match Subject::parse(&installation.resource) {
-        Ok(Subject::Company(id)) => Some(id),
-        Ok(Subject::Organization(_)) => company_param.clone(),
-        Err(e) => {
-            r.step(Company, StepResult::Failed, e.to_string());
-            r.fail(Lifecycle::Degraded(Degradation::UnexpectedResponse {
-                detail: format!("the installation's resource is not a company URN ({e})"),
-            }));
-            None
-        }
-    };
-    r.installation = Some(installation);
-    if let Some(company_id) = company_id {
-        company_step(
-            api,
+impl<'i> Activation<'i> {
+    fn new(input: &'i ActivationInput) -> Activation<'i> {
+        Activation {
             input,
-            &mut r,
-            &company_id,
-            key_subject.as_ref(),
-            org_companies.as_deref(),
-        )
-        .await;
-    }
-
-    // 5. Scopes.
-    r.missing_scopes = scopes::missing(&input.required_scopes, &r.granted_scopes);
-    if r.missing_scopes.is_empty() {
-        r.step(
-            Scopes,
-            StepResult::Passed,
-            format!(
-                "all {} required scopes granted",
-                input.required_scopes.len()
-            ),
-        );
-    } else {
-        r.step(
-            Scopes,
-            StepResult::Failed,
-            format!(
-                "missing {}: create a key in Pleo with these permissions, then replace the key",
-                r.missing_scopes.join(", ")
-            ),
-        );
-        r.fail(Lifecycle::MissingScopes {
-            missing: r.missing_scopes.clone(),
-        });
-    }
-
-    // 6. Expiry, as recorded by the operator (Pleo's API does not tell it).
-    expiry_step(input, &mut r);
-
-    if r.lifecycle.is_none() {
-        r.lifecycle = Some(Lifecycle::Active {
-            company_id: r.company_id.clone().unwrap_or_default(),
-            company_name: r.company_name.clone(),
-        });
-    }
-    r
-}
-
-/// "Acme (uuid), Borealis (uuid)".
-fn listing(companies: &[PleoCompany]) -> String {
-    companies
-        .iter()
-        .map(|c| format!("{} ({})", c.name, c.id))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-fn company_required(org: &str, companies: Vec<PleoCompany>, detail: String) -> Lifecycle {
-    Lifecycle::CompanyRequired {
-        organization_id: org.to_string(),
-        companies: companies.into_iter().map(|c| (c.id, c.name)).collect(),
-        detail,
-    }
-}
-
-async fn installation_step<A: PleoApi>(
-    api: &A,
-    mode: Mode,
-    company: Option<&str>,
-    r: &mut ActivationReport,
-) -> Option<PleoInstallation> {
-    use StepName::Installation as Step;
-    let mut created = false;
-    let mut found = match api.get_installation(company).await {
-        Ok(i) => i,
-        Err(ApiError::NotFound { .. }) if mode == Mode::Revalidate => {
-            r.step(
-                Step,
-                StepResult::Failed,
-                "the installation no longer exists in Pleo",
-            );
-            r.fail(Lifecycle::InstallationInactive {
-                status: "MISSING".into(),
-                error_code: None,
-            });
-            return None;
-        }
-        // INFERRED: Pleo may answer a key with no installation yet by 404 or another 4xx.
-        Err(ApiError::NotFound { .. } | ApiError::Client { .. }) => {
-            match api.create_installation(company).await {
-                Ok(i) => {
-                    created = true;
-                    i
-                }
-                // 409: created meanwhile (another process); read it.
-                Err(ApiError::Client { status: 409, .. }) => {
-                    match api.get_installation(company).await {
-                        Ok(i) => i,
-                        Err(e) => return installation_failed(r, e),
-                    }
-                }
-                Err(e) => return installation_failed(r, e),
-            }
-        }
-        Err(e) => return installation_failed(r, e),
-    };
-    if found.status != InstallationStatus::Activated && mode == Mode::Activate {
-        match api.activate_installation(company).await {
-            Ok(i) => found = i,
-            Err(e) => return installation_failed(r, e),
+            log: StepLog::default(),
+            granted: None,
+            subject: None,
+            organization: None,
+            org_companies: None,
+            installation: None,
+            company: None,
+            name: None,
+            name_read_at: None,
+            changed_from: None,
+            notes: Vec::new(),
         }
     }
-    if found.status != InstallationStatus::Activated {
-        let code = found.error_code.as_ref().map(|c| c.as_str().to_string());
-        let why = match &found.error_code {
-            Some(c) => format!(
-                "installation {} is {} ({}): {}",
-                found.id,
-                found.status,
-                c.as_str(),
-                c.explain()
-            ),
-            None => format!(
-                "installation {} is {}, not ACTIVATED",
-                found.id, found.status
-            ),
-        };
-        r.step(Step, StepResult::Failed, why);
-        r.fail(Lifecycle::InstallationInactive {
-            status: found.status.to_string(),
-            error_code: code,
-        });
-        r.installation = Some(found.clone());
-        // The company is still worth reporting.
-        return Some(found);
-    }
-    let verb = if created { "created" } else { "found" };
-    r.step(
-        Step,
-        StepResult::Passed,
-        format!("installation {} {verb}, ACTIVATED", found.id),
-    );
-    Some(found)
-}
 
-fn installation_failed(r: &mut ActivationReport, e: ApiError) -> Option<PleoInstallation> {
-    r.step(StepName::Installation, StepResult::Failed, e.to_string());
-    r.fail(state_for(&e));
-    None
-}
+    fn stopped(&self) -> bool {
+        self.log.failure.is_some()
+    }
 
-async fn company_step<A: PleoApi>(
-    api: &A,
-    input: &ActivationInput,
-    r: &mut ActivationReport,
-    company_id: &str,
-    key_subject: Option<&Subject>,
-    org_companies: Option<&[PleoCompany]>,
-) {
-    use StepName::Company as Step;
-    r.company_id = Some(company_id.to_string());
-    if let Some(Subject::Company(key_company)) = key_subject
-        && key_company != company_id
-    {
-        r.step(
-            Step,
-            StepResult::Failed,
-            format!(
-                "Pleo disagrees with itself: the key is for company {key_company} but its installation is for {company_id}"
-            ),
-        );
-        r.fail(Lifecycle::CompanyMismatch {
-            expected: key_company.clone(),
-            got: company_id.to_string(),
-        });
-        return;
-    }
-    // The name is a courtesy: its failure never blocks activation.
-    let mut name_note = String::new();
-    if let Some(c) =
-        org_companies.and_then(|cs| cs.iter().find(|c| c.id.eq_ignore_ascii_case(company_id)))
-    {
-        r.company_name = Some(c.name.clone());
-    } else {
-        match api.get_company(company_id).await {
-            Ok(c) => r.company_name = Some(c.name),
-            Err(ApiError::Forbidden { .. }) => {
-                name_note = " (name not shown: the key lacks companies:read)".into()
-            }
-            Err(e) => name_note = format!(" (name not read: {e})"),
-        }
-    }
-    let shown = match &r.company_name {
-        Some(n) => format!("{company_id} ({n})"),
-        None => company_id.to_string(),
-    };
-    match &input.bound_company {
-        Some(bound) if !bound.eq_ignore_ascii_case(company_id) => {
-            if input.confirm_company_change {
-                r.company_changed_from = Some(bound.clone());
-                r.step(
-                    Step,
-                    StepResult::Warning,
-                    format!("switching from company {bound} to {shown}, as confirmed{name_note}"),
-                );
-            } else {
-                r.step(
-                    Step,
-                    StepResult::Failed,
-                    format!(
-                        "the key belongs to company {shown}, not the connected company {bound}; nothing was changed. To switch, repeat with --confirm-company-change"
-                    ),
-                );
-                r.fail(Lifecycle::CompanyMismatch {
-                    expected: bound.clone(),
-                    got: company_id.to_string(),
-                });
-            }
-        }
-        _ => r.step(
-            Step,
-            StepResult::Passed,
-            format!("Connected to Company ID: {shown}{name_note}"),
-        ),
-    }
-}
-
-fn expiry_step(input: &ActivationInput, r: &mut ActivationReport) {
-    use StepName::Expiry as Step;
-    let Some(expires) = input.expires_on else {
-        r.step(
-            Step,
-            StepResult::Skipped,
-            "no expiry date recorded: add it with set-key --expires YYYY-MM-DD to be warned 14 days ahead",
-        );
-        return;
-    };
-    let days = match input.today.until(expires) {
-        Ok(span) => span.get_days(),
-        Err(_) => {
-            r.step(Step, StepResult::Skipped, "could not compute the days left");
+    /// A routine check: introspect and the installation at once, nothing written.
+    async fn revalidate(&mut self, api: &dyn PleoApi, key: &ApiKey) {
+        let narrow = self.input.bound.as_ref().map(|b| b.company);
+        let (intro, inst) = tokio::join!(api.introspect(key), api.get_installation(key, narrow));
+        // A 401 on either call: the key is rejected, whatever the other said.
+        if matches!(inst, Err(ApiError::KeyRejected)) && !matches!(intro, Err(ApiError::KeyRejected))
+        {
+            self.log.step(StepName::ReachPleo, StepResult::Passed, "Pleo answered");
+            self.log
+                .step(StepName::Authenticate, StepResult::Failed, REJECTED);
+            self.log.fail(Lifecycle::KeyRejected);
+            self.log.skip(&[
+                StepName::Installation,
+                StepName::Company,
+                StepName::Scopes,
+                StepName::Expiry,
+            ]);
             return;
         }
-    };
-    r.expires_in_days = Some(days);
-    if days < 0 {
-        r.step(
-            Step,
-            StepResult::Warning,
-            format!(
-                "the recorded expiry date {expires} has passed, yet Pleo still accepts the key: check the date in Pleo and record it again"
+        if !self.authenticate(intro) {
+            return;
+        }
+        if let Some(Subject::Organization(org)) = self.subject {
+            self.organization = Some(org);
+        }
+        match inst {
+            Ok(i) => {
+                self.installation_settled(i, false);
+            }
+            Err(e) => {
+                let (state, message) = match &e {
+                    // INFERRED: what Pleo answers for a deleted installation is not documented.
+                    ApiError::NotFound { .. } => (
+                        Lifecycle::InstallationInactive {
+                            status: None,
+                            error_code: None,
+                        },
+                        "the installation no longer exists in Pleo".to_string(),
+                    ),
+                    other => (state_for(other), other.to_string()),
+                };
+                self.log
+                    .step(StepName::Installation, StepResult::Failed, message);
+                self.log.fail(state);
+                self.log
+                    .skip(&[StepName::Company, StepName::Scopes, StepName::Expiry]);
+                return;
+            }
+        }
+        self.company_step(api, key, None).await;
+        self.scopes_step();
+        self.expiry_step();
+    }
+
+    /// A new (or deliberately re-activated) key.
+    async fn activate(&mut self, api: &dyn PleoApi, key: &ApiKey) {
+        let intro = api.introspect(key).await;
+        if !self.authenticate(intro) {
+            return;
+        }
+        let Some(narrow) = self.choose_company(api, key).await else {
+            return;
+        };
+        // company_id is documented on GET only. INFERRED: POST and PUT take it too for an
+        // organisation-level key, which would otherwise not say which company it installs.
+        let write_company = match self.subject {
+            Some(Subject::Organization(_)) => {
+                self.notes.push("company_id was sent on the installation POST/PUT for this organisation-level key: Pleo documents it on GET only (INFERRED)".into());
+                narrow
+            }
+            _ => None,
+        };
+        // A company key's name is read while the installation is settled.
+        let name_lookup = async {
+            match self.subject {
+                Some(Subject::Company(id)) if self.org_companies.is_none() => {
+                    Some(api.get_company(key, id).await)
+                }
+                _ => None,
+            }
+        };
+        let (installed, name) = tokio::join!(
+            installation_for_activation(api, key, narrow, write_company),
+            name_lookup
+        );
+        match installed {
+            Ok((i, created)) => {
+                if !self.installation_settled(i, created) && !self.stopped() {
+                    // Settled but inactive: recorded; the company is still worth reporting.
+                }
+            }
+            Err(e) => {
+                self.log
+                    .step(StepName::Installation, StepResult::Failed, e.to_string());
+                self.log.fail(state_for(&e));
+                self.log
+                    .skip(&[StepName::Company, StepName::Scopes, StepName::Expiry]);
+                return;
+            }
+        }
+        self.company_step(api, key, name).await;
+        self.scopes_step();
+        self.expiry_step();
+    }
+
+    /// Step 1: the key authenticates and its scopes are read. `false` stops the run.
+    fn authenticate(&mut self, intro: Result<Introspection, ApiError>) -> bool {
+        use StepName::*;
+        let intro = match intro {
+            Ok(i) => i,
+            // INFERRED: introspection is not documented for standalone keys. Without it, the
+            // installation still binds the company and the scopes stay unverified.
+            Err(ApiError::NotFound { .. } | ApiError::Forbidden { .. }) => {
+                self.log.step(ReachPleo, StepResult::Passed, "Pleo answered");
+                self.log.step(
+                    Authenticate,
+                    StepResult::Warning,
+                    "introspection is not available to this key (404/403): the installation is checked instead, and the scopes cannot be verified",
+                );
+                return true;
+            }
+            Err(e) => {
+                let state = state_for(&e);
+                if e.is_transient() {
+                    self.log.step(ReachPleo, StepResult::Failed, e.to_string());
+                    self.log
+                        .skip(&[Authenticate, Installation, Company, Scopes, Expiry]);
+                } else {
+                    self.log.step(ReachPleo, StepResult::Passed, "Pleo answered");
+                    let msg = match e {
+                        ApiError::KeyRejected => REJECTED.to_string(),
+                        other => other.to_string(),
+                    };
+                    self.log.step(Authenticate, StepResult::Failed, msg);
+                    self.log.skip(&[Installation, Company, Scopes, Expiry]);
+                }
+                self.log.fail(state);
+                return false;
+            }
+        };
+        self.log.step(ReachPleo, StepResult::Passed, "Pleo answered");
+        self.granted = Some(intro.scopes());
+        self.subject = intro.subject();
+        let msg = match &self.subject {
+            Some(s) => format!("authenticated ({} key for {s})", intro.auth_method),
+            None => format!("authenticated ({} key)", intro.auth_method),
+        };
+        self.log.step(Authenticate, StepResult::Passed, msg);
+        true
+    }
+
+    /// Step 2 (activation): which company. `None` stops the run; `Some(narrow)` is the
+    /// company_id to send on the installation GET.
+    async fn choose_company(
+        &mut self,
+        api: &dyn PleoApi,
+        key: &ApiKey,
+    ) -> Option<Option<CompanyId>> {
+        let input = self.input;
+        let bound = input.bound.as_ref().map(|b| b.company);
+        let chosen = match self.subject {
+            Some(Subject::Organization(org)) => {
+                self.organization = Some(org);
+                // A committed organisation key keeps using the company it was bound to.
+                let choice = input.company_choice.or(bound);
+                let listed = api.list_companies(key, org).await;
+                let companies = match listed {
+                    Err(e) if e.is_transient() => {
+                        self.stop_before_installation(
+                            format!("could not list the organisation's companies: {e}"),
+                            state_for(&e),
+                        );
+                        return None;
+                    }
+                    // Without companies:read the list is refused; Pleo itself then checks the
+                    // company_id on the installation call, and the resource must match below.
+                    Err(_) => None,
+                    Ok(list) => Some(choices(list)),
+                };
+                match (choice, companies) {
+                    (None, companies) => {
+                        let companies = companies.unwrap_or_default();
+                        self.stop_before_installation(
+                            format!(
+                                "this key is for organisation {org}: choose one of its companies"
+                            ),
+                            Lifecycle::CompanyRequired {
+                                organization: Some(org),
+                                companies,
+                                refused: None,
+                            },
+                        );
+                        return None;
+                    }
+                    (Some(c), Some(companies)) if !companies.iter().any(|x| x.id == c) => {
+                        self.stop_before_installation(
+                            format!("company {c} is not part of organisation {org}"),
+                            Lifecycle::CompanyRequired {
+                                organization: Some(org),
+                                companies,
+                                refused: Some(c),
+                            },
+                        );
+                        return None;
+                    }
+                    (Some(c), companies) => {
+                        self.org_companies = companies;
+                        Some(c)
+                    }
+                }
+            }
+            Some(Subject::Company(id)) => {
+                if let Some(choice) = input.company_choice
+                    && choice != id
+                {
+                    self.stop_before_installation(
+                        format!("company {choice} was asked for, but this key belongs to company {id} only"),
+                        Lifecycle::CompanyMismatch {
+                            expected: choice,
+                            got: id,
+                            got_name: None,
+                        },
+                    );
+                    return None;
+                }
+                Some(id)
+            }
+            None => input.company_choice.or(bound),
+        };
+        // A key for another company changes nothing in Pleo (no installation is created or
+        // activated for it) until the switch is confirmed.
+        if let (Some(b), Some(new)) = (bound, chosen)
+            && b != new
+            && !input.confirm_company_change
+            && (self.subject.is_some() || input.company_choice.is_some())
+        {
+            let name = match self.org_name(new) {
+                Some(n) => Some(n),
+                None => api.get_company(key, new).await.ok().map(|c| c.name),
+            };
+            self.company = Some(new);
+            self.name = name.clone();
+            self.stop_before_installation(
+                format!(
+                    "the key belongs to company {}, not the connected company {b}; nothing was changed",
+                    company_label(new, name.as_ref())
+                ),
+                Lifecycle::CompanyMismatch {
+                    expected: b,
+                    got: new,
+                    got_name: name,
+                },
+            );
+            return None;
+        }
+        Some(chosen)
+    }
+
+    fn org_name(&self, id: CompanyId) -> Option<Text> {
+        self.org_companies
+            .as_deref()
+            .and_then(|cs| cs.iter().find(|c| c.id == id))
+            .map(|c| c.name.clone())
+    }
+
+    /// The company could not be settled before the installation: record why and stop there.
+    fn stop_before_installation(&mut self, company_message: String, state: Lifecycle) {
+        self.log
+            .step(StepName::Installation, StepResult::Skipped, "not reached");
+        self.log
+            .step(StepName::Company, StepResult::Failed, company_message);
+        self.log.skip(&[StepName::Scopes, StepName::Expiry]);
+        self.log.fail(state);
+    }
+
+    /// Record the installation found (or created). `false` when it is not ACTIVATED.
+    fn installation_settled(&mut self, found: Installation, created: bool) -> bool {
+        let ok = found.status == InstallationStatus::Activated;
+        if ok {
+            let verb = if created { "created" } else { "found" };
+            self.log.step(
+                StepName::Installation,
+                StepResult::Passed,
+                format!("installation {} {verb}, ACTIVATED", found.id),
+            );
+        } else {
+            let why = match &found.error_code {
+                Some(c) => format!(
+                    "installation {} is {} ({c}): {}",
+                    found.id,
+                    found.status,
+                    c.explain()
+                ),
+                None => format!(
+                    "installation {} is {}, not ACTIVATED",
+                    found.id, found.status
+                ),
+            };
+            self.log.step(StepName::Installation, StepResult::Failed, why);
+            self.log.fail(Lifecycle::InstallationInactive {
+                status: Some(found.status.clone()),
+                error_code: found.error_code.clone(),
+            });
+        }
+        self.installation = Some(found);
+        ok
+    }
+
+    /// Step 4: the company, from the installation's resource, cross-checked with the key's
+    /// subject and the bound company; its name when the key may read it.
+    async fn company_step(
+        &mut self,
+        api: &dyn PleoApi,
+        key: &ApiKey,
+        looked_up: Option<Result<Company, ApiError>>,
+    ) {
+        use StepName::Company as Step;
+        let Some(installation) = &self.installation else {
+            return;
+        };
+        let narrow = self.input.company_choice.or(self.input.bound.as_ref().map(|b| b.company));
+        let company = match Subject::parse(&installation.resource) {
+            Ok(Subject::Company(id)) => id,
+            Ok(Subject::Organization(org)) => match narrow.or(match self.subject {
+                Some(Subject::Company(id)) => Some(id),
+                _ => None,
+            }) {
+                Some(id) => {
+                    self.organization.get_or_insert(org);
+                    id
+                }
+                None => {
+                    self.log.step(
+                        Step,
+                        StepResult::Failed,
+                        format!("the installation is for organisation {org}: choose one of its companies"),
+                    );
+                    self.log.fail(Lifecycle::CompanyRequired {
+                        organization: Some(org),
+                        companies: Vec::new(),
+                        refused: None,
+                    });
+                    return;
+                }
+            },
+            Err(e) => {
+                self.log.step(Step, StepResult::Failed, e.to_string());
+                self.log
+                    .fail(Lifecycle::Degraded(Degradation::UnexpectedResponse {
+                        detail: format!(
+                            "the installation's resource {} is not a company URN",
+                            installation.resource_text()
+                        ),
+                    }));
+                return;
+            }
+        };
+        self.company = Some(company);
+        if let Some(Subject::Company(key_company)) = self.subject
+            && key_company != company
+        {
+            self.log.step(
+                Step,
+                StepResult::Failed,
+                format!(
+                    "Pleo disagrees with itself: the key is for company {key_company} but its installation is for {company}"
+                ),
+            );
+            self.log.fail(Lifecycle::CompanyMismatch {
+                expected: key_company,
+                got: company,
+                got_name: None,
+            });
+            return;
+        }
+        // The name is a courtesy: its failure never blocks activation, except as below.
+        let mut name_note = String::new();
+        let mut unreadable = false;
+        let bound = self.input.bound.as_ref().filter(|b| b.company == company);
+        let fresh_cached = bound.and_then(|b| {
+            let read_at = b.name_read_at?;
+            let young = self.input.now.duration_since(read_at) < NAME_MAX_AGE;
+            (young && self.input.mode == Mode::Revalidate).then(|| (b.name.clone(), read_at))
+        });
+        if let Some(name) = self.org_name(company) {
+            self.name = Some(name);
+            self.name_read_at = Some(self.input.now);
+        } else if let Some((name, read_at)) = fresh_cached {
+            self.name = name;
+            self.name_read_at = Some(read_at);
+        } else {
+            let answer = match looked_up {
+                Some(answer) => answer,
+                None => api.get_company(key, company).await,
+            };
+            match answer {
+                Ok(c) => {
+                    self.name = Some(c.name);
+                    self.name_read_at = Some(self.input.now);
+                }
+                Err(e) => {
+                    // Keep the name already known rather than forget it.
+                    if let Some(b) = bound {
+                        self.name = b.name.clone();
+                        self.name_read_at = b.name_read_at;
+                    }
+                    unreadable = matches!(e, ApiError::Forbidden { .. });
+                    name_note = match e {
+                        ApiError::Forbidden { .. } => {
+                            " (name not read: the key lacks companies:read)".into()
+                        }
+                        other => format!(" (name not read: {other})"),
+                    };
+                }
+            }
+        }
+        let shown = company_label(company, self.name.as_ref());
+        // Without a subject Pleo never said whose key this is; a company the key cannot even
+        // read is not bound silently.
+        let confirmed = self.input.company_choice == Some(company) || bound.is_some();
+        if self.subject.is_none() && unreadable && !confirmed {
+            self.log.step(
+                Step,
+                StepResult::Failed,
+                format!("Pleo did not name the key's company, and company {company} cannot be read with it: confirm the company explicitly"),
+            );
+            self.log.fail(Lifecycle::CompanyRequired {
+                organization: self.organization,
+                companies: vec![CompanyChoice {
+                    id: company,
+                    name: self.name.clone().unwrap_or_default(),
+                }],
+                refused: None,
+            });
+            return;
+        }
+        match &self.input.bound {
+            Some(b) if b.company != company => {
+                if self.input.confirm_company_change {
+                    self.changed_from = Some(b.company);
+                    self.log.step(
+                        Step,
+                        StepResult::Warning,
+                        format!(
+                            "switching from company {} to {shown}, as confirmed{name_note}",
+                            b.company
+                        ),
+                    );
+                } else {
+                    self.log.step(
+                        Step,
+                        StepResult::Failed,
+                        format!(
+                            "the key belongs to company {shown}, not the connected company {}; nothing was changed",
+                            b.company
+                        ),
+                    );
+                    self.log.fail(Lifecycle::CompanyMismatch {
+                        expected: b.company,
+                        got: company,
+                        got_name: self.name.clone(),
+                    });
+                }
+            }
+            _ => self.log.step(
+                Step,
+                StepResult::Passed,
+                format!("Connected to Company ID: {shown}{name_note}"),
             ),
-        );
-    } else if days <= EXPIRY_WARNING_DAYS {
-        r.step(
-            Step,
-            StepResult::Warning,
-            format!(
-                "the key expires on {expires}, in {days} day{}: create a replacement key in Pleo and run pleo-keys set-key",
-                if days == 1 { "" } else { "s" }
+        }
+    }
+
+    /// Step 5: the required scopes against the granted ones.
+    fn scopes_step(&mut self) {
+        use StepName::Scopes as Step;
+        if self.company.is_none() {
+            return;
+        }
+        let required = &self.input.required_scopes;
+        match &self.granted {
+            None => self.log.step(
+                Step,
+                StepResult::Warning,
+                format!(
+                    "not verified: Pleo did not say which scopes the key has; check in Pleo that it has {}",
+                    required.join(", ")
+                ),
             ),
+            Some(granted) => {
+                let missing = scopes::missing(required, granted);
+                if missing.is_empty() {
+                    self.log.step(
+                        Step,
+                        StepResult::Passed,
+                        format!("all {} required scopes granted", required.len()),
+                    );
+                } else {
+                    self.log.step(
+                        Step,
+                        StepResult::Failed,
+                        format!(
+                            "missing {}: create a key in Pleo with these permissions, then replace the key",
+                            missing.join(", ")
+                        ),
+                    );
+                    self.log.fail(Lifecycle::MissingScopes { missing });
+                }
+            }
+        }
+    }
+
+    /// Step 6: the expiry date the operator recorded (Pleo's API does not tell it).
+    fn expiry_step(&mut self) {
+        use StepName::Expiry as Step;
+        if self.company.is_none() {
+            return;
+        }
+        let Some(expires) = self.input.expires_on else {
+            self.log.step(
+                Step,
+                StepResult::Skipped,
+                "no expiry date recorded: record it to be warned 14 days ahead",
+            );
+            return;
+        };
+        let Ok(days) = self.input.today.until(expires).map(|s| s.get_days()) else {
+            self.log
+                .step(Step, StepResult::Skipped, "could not compute the days left");
+            return;
+        };
+        if days < 0 {
+            self.log.step(
+                Step,
+                StepResult::Warning,
+                format!("the recorded expiry date {expires} has passed, yet Pleo still accepts the key: check the date in Pleo and record it again"),
+            );
+        } else if days <= EXPIRY_WARNING_DAYS {
+            self.log.step(
+                Step,
+                StepResult::Warning,
+                format!(
+                    "the key expires on {expires}, in {days} day{}: create a replacement key in Pleo and replace it here",
+                    if days == 1 { "" } else { "s" }
+                ),
+            );
+        } else {
+            self.log.step(
+                Step,
+                StepResult::Passed,
+                format!("expires on {expires}, in {days} days"),
+            );
+        }
+    }
+
+    fn finish(self, key: &ApiKey) -> Run {
+        let lifecycle = self.log.failure.clone().unwrap_or(Lifecycle::Active);
+        let has_facts = matches!(
+            lifecycle,
+            Lifecycle::Active | Lifecycle::MissingScopes { .. } | Lifecycle::InstallationInactive { .. }
         );
-    } else {
-        r.step(
-            Step,
-            StepResult::Passed,
-            format!("expires on {expires}, in {days} days"),
-        );
+        let facts = match (has_facts, self.company, &self.installation) {
+            (true, Some(company), Some(inst)) => Some(ConnectionFacts {
+                company_id: company,
+                company_name: self.name,
+                company_name_read_at: self.name_read_at,
+                organization_id: self.organization,
+                key: key.id(),
+                key_source: self.input.key_source,
+                installation_id: inst.id.clone(),
+                installation_status: inst.status.clone(),
+                installation_error: inst.error_code.clone(),
+                required_scopes: self.input.required_scopes.clone(),
+                granted_scopes: self.granted,
+                expires_on: self.input.expires_on,
+                last_good_check: lifecycle.is_active().then_some(self.input.now),
+                activated_at: self.input.now,
+            }),
+            _ => None,
+        };
+        Run {
+            lifecycle,
+            steps: self.log.steps,
+            facts,
+            company_changed_from: self.changed_from,
+            notes: self.notes,
+        }
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::pleo::{Introspection, NetworkKind};
-    use std::sync::Mutex;
-    use std::time::Duration;
+fn choices(list: Vec<Company>) -> Vec<CompanyChoice> {
+    list.into_iter()
+        .filter_map(|c| {
+            Some(CompanyChoice {
+                id: c.company_id()?,
+                name: c.name,
+            })
+        })
+        .collect()
+}
 
-    const ACME: &str = "11111111-1111-4111-8111-111111111111";
-    const COBALT: &str = "33333333-3333-4333-8333-333333333333";
-    const ORG: &str = "99999999-9999-4999-8999-999999999999";
-
-    /// A Pleo whose answers are set per test; it records the calls made.
-    struct Scripted {
-        introspect: Result<Introspection, ApiError>,
-        installation: Mutex<Result<PleoInstallation, ApiError>>,
-        activate_result: Option<Result<PleoInstallation, ApiError>>,
-        company: Result<PleoCompany, ApiError>,
-        companies: Result<Vec<PleoCompany>, ApiError>,
-        calls: Mutex<Vec<String>>,
+/// The installation for a key being activated: found, created, or set ACTIVATED. Returns it and
+/// whether it was created. Writes happen only here, and only in activation.
+async fn installation_for_activation(
+    api: &dyn PleoApi,
+    key: &ApiKey,
+    narrow: Option<CompanyId>,
+    write_company: Option<CompanyId>,
+) -> Result<(Installation, bool), ApiError> {
+    let (found, created) = match api.get_installation(key, narrow).await {
+        Ok(i) => (i, false),
+        // INFERRED: Pleo may answer a key with no installation yet by 404, another 4xx or even
+        // a 5xx; only an answer about the key itself (or no answer) stops here.
+        Err(
+            e @ (ApiError::KeyRejected
+            | ApiError::Forbidden { .. }
+            | ApiError::Network { .. }
+            | ApiError::RateLimited { .. }
+            | ApiError::Unexpected { .. }),
+        ) => return Err(e),
+        Err(_) => match api.create_installation(key, write_company).await {
+            Ok(i) => (i, true),
+            // It exists after all (or was created meanwhile): read it.
+            Err(e) if says_exists(&e) => (api.get_installation(key, narrow).await?, false),
+            Err(e) => return Err(e),
+        },
+    };
+    if found.status == InstallationStatus::Activated {
+        return Ok((found, created));
     }
+    Ok((api.activate_installation(key, write_company).await?, created))
+}
 
-    fn intro(subject: &str, scope: &str) -> Introspection {
-        Introspection {
-            auth_method: "API_KEY".into(),
-            client_id: "c".into(),
-            scope: scope.into(),
-            application_name: None,
-            subject_urn: Some(subject.into()),
+/// A POST refused because the installation exists (409, or a type that says so).
+fn says_exists(e: &ApiError) -> bool {
+    match e {
+        ApiError::Client {
+            status, error_type, ..
+        } => {
+            *status == 409
+                || error_type
+                    .as_ref()
+                    .is_some_and(|t| t.as_str().to_ascii_uppercase().contains("EXIST"))
         }
-    }
-
-    fn inst(resource: &str, status: &str, code: Option<&str>) -> PleoInstallation {
-        PleoInstallation {
-            id: "inst-1".into(),
-            application_id: "app".into(),
-            resource: resource.into(),
-            status: status.to_string().into(),
-            error_code: code.map(|c| c.to_string().into()),
-            metadata: Default::default(),
-            created_at: "2026-01-01T00:00:00Z".into(),
-            updated_at: "2026-01-01T00:00:00Z".into(),
-        }
-    }
-
-    fn company(id: &str, name: &str) -> PleoCompany {
-        PleoCompany {
-            id: id.into(),
-            name: name.into(),
-            organization_id: Some(ORG.into()),
-            registration_number: None,
-        }
-    }
-
-    const FULL: &str = "export-jobs:read export-jobs:write export-items:read companies:read";
-
-    fn healthy() -> Scripted {
-        Scripted {
-            introspect: Ok(intro(&format!("urn:pleo:company:{ACME}"), FULL)),
-            installation: Mutex::new(Err(ApiError::NotFound {
-                error_type: Some("INSTALLATION_NOT_FOUND".into()),
-                message: None,
-            })),
-            activate_result: None,
-            company: Ok(company(ACME, "Acme")),
-            companies: Ok(vec![
-                company(ACME, "Acme"),
-                company("22222222-2222-4222-8222-222222222222", "Borealis"),
-            ]),
-            calls: Mutex::new(vec![]),
-        }
-    }
-
-    impl Scripted {
-        fn log(&self, s: String) {
-            self.calls.lock().unwrap().push(s);
-        }
-        fn calls(&self) -> Vec<String> {
-            self.calls.lock().unwrap().clone()
-        }
-    }
-
-    impl PleoApi for Scripted {
-        async fn introspect(&self) -> Result<Introspection, ApiError> {
-            self.log("introspect".into());
-            self.introspect.clone()
-        }
-        async fn get_installation(&self, c: Option<&str>) -> Result<PleoInstallation, ApiError> {
-            self.log(format!("get_installation {c:?}"));
-            self.installation.lock().unwrap().clone()
-        }
-        async fn create_installation(&self, c: Option<&str>) -> Result<PleoInstallation, ApiError> {
-            self.log(format!("create_installation {c:?}"));
-            let resource = format!("urn:pleo:company:{}", c.unwrap_or(ACME));
-            let i = inst(&resource, "ACTIVATED", None);
-            *self.installation.lock().unwrap() = Ok(i.clone());
-            Ok(i)
-        }
-        async fn activate_installation(
-            &self,
-            c: Option<&str>,
-        ) -> Result<PleoInstallation, ApiError> {
-            self.log(format!("activate_installation {c:?}"));
-            if let Some(r) = &self.activate_result {
-                return r.clone();
-            }
-            let mut cur = self.installation.lock().unwrap();
-            if let Ok(i) = cur.as_mut() {
-                i.status = InstallationStatus::Activated;
-                i.error_code = None;
-            }
-            cur.clone()
-        }
-        async fn get_company(&self, id: &str) -> Result<PleoCompany, ApiError> {
-            self.log(format!("get_company {id}"));
-            self.company.clone()
-        }
-        async fn list_companies(&self, org: &str) -> Result<Vec<PleoCompany>, ApiError> {
-            self.log(format!("list_companies {org}"));
-            self.companies.clone()
-        }
-    }
-
-    fn input(mode: Mode) -> ActivationInput {
-        ActivationInput {
-            mode,
-            required_scopes: scopes::DEFAULT_REQUIRED_SCOPES
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
-            company_choice: None,
-            bound_company: None,
-            confirm_company_change: false,
-            expires_on: None,
-            today: jiff::civil::date(2026, 11, 28),
-        }
-    }
-
-    fn results(r: &ActivationReport) -> Vec<(StepName, StepResult)> {
-        r.steps.iter().map(|s| (s.name, s.result)).collect()
-    }
-
-    #[tokio::test]
-    async fn first_activation_creates_the_installation_and_is_active() {
-        let api = healthy();
-        let r = activate(&api, &input(Mode::Activate)).await;
-        assert_eq!(
-            r.lifecycle(),
-            Lifecycle::Active {
-                company_id: ACME.into(),
-                company_name: Some("Acme".into())
-            }
-        );
-        assert_eq!(r.status(), CheckStatus::Ok);
-        assert_eq!(
-            api.calls(),
-            [
-                "introspect".to_string(),
-                format!("get_installation Some(\"{ACME}\")"),
-                format!("create_installation Some(\"{ACME}\")"),
-                format!("get_company {ACME}"),
-            ]
-        );
-        use StepName::*;
-        assert_eq!(
-            results(&r),
-            [
-                (ReachPleo, StepResult::Passed),
-                (Authenticate, StepResult::Passed),
-                (Installation, StepResult::Passed),
-                (Company, StepResult::Passed),
-                (Scopes, StepResult::Passed),
-                (Expiry, StepResult::Skipped),
-            ]
-        );
-        assert!(
-            r.steps[3]
-                .message
-                .contains(&format!("Connected to Company ID: {ACME} (Acme)"))
-        );
-    }
-
-    #[tokio::test]
-    async fn inactive_installation_is_put_to_activated_on_activation_only() {
-        let api = healthy();
-        *api.installation.lock().unwrap() =
-            Ok(inst(&format!("urn:pleo:company:{ACME}"), "INACTIVE", None));
-        let r = activate(&api, &input(Mode::Revalidate)).await;
-        assert_eq!(r.lifecycle().reason(), "installation_inactive");
-        assert!(
-            !api.calls()
-                .iter()
-                .any(|c| c.starts_with("activate_installation")),
-            "revalidation never writes"
-        );
-
-        let r = activate(&api, &input(Mode::Activate)).await;
-        assert!(r.is_active(), "{:?}", r.steps);
-        assert!(
-            api.calls()
-                .iter()
-                .any(|c| c.starts_with("activate_installation"))
-        );
-    }
-
-    #[tokio::test]
-    async fn installation_stuck_in_error_is_not_active_and_says_why() {
-        let mut api = healthy();
-        let stuck = inst(
-            &format!("urn:pleo:company:{ACME}"),
-            "ERROR",
-            Some("NOT_ENTITLED"),
-        );
-        *api.installation.lock().unwrap() = Ok(stuck.clone());
-        api.activate_result = Some(Ok(stuck));
-        let r = activate(&api, &input(Mode::Activate)).await;
-        assert_eq!(
-            r.lifecycle(),
-            Lifecycle::InstallationInactive {
-                status: "ERROR".into(),
-                error_code: Some("NOT_ENTITLED".into())
-            }
-        );
-        assert_eq!(r.status(), CheckStatus::Critical);
-        let msg = &r
-            .steps
-            .iter()
-            .find(|s| s.name == StepName::Installation)
-            .unwrap()
-            .message;
-        assert!(msg.contains("not entitled"), "{msg}");
-    }
-
-    #[tokio::test]
-    async fn rejected_key_stops_at_authenticate() {
-        let mut api = healthy();
-        api.introspect = Err(ApiError::KeyRejected);
-        let r = activate(&api, &input(Mode::Activate)).await;
-        assert_eq!(r.lifecycle(), Lifecycle::KeyRejected);
-        assert_eq!(api.calls(), ["introspect"]);
-        use StepName::*;
-        assert_eq!(
-            results(&r)[..3],
-            [
-                (ReachPleo, StepResult::Passed),
-                (Authenticate, StepResult::Failed),
-                (Installation, StepResult::Skipped)
-            ]
-        );
-    }
-
-    #[tokio::test]
-    async fn transient_faults_degrade_and_say_pleo_was_not_reached() {
-        for (err, reason) in [
-            (ApiError::Server { status: 503 }, "server_error"),
-            (
-                ApiError::RateLimited {
-                    retry_after: Some(Duration::from_secs(30)),
-                },
-                "rate_limited",
-            ),
-            (
-                ApiError::Network {
-                    kind: NetworkKind::Connect,
-                    detail: "refused".into(),
-                },
-                "unreachable",
-            ),
-        ] {
-            let mut api = healthy();
-            api.introspect = Err(err);
-            let r = activate(&api, &input(Mode::Revalidate)).await;
-            assert_eq!(r.reason(), reason);
-            assert_eq!(r.status(), CheckStatus::Unknown);
-            assert_eq!(r.steps[0].result, StepResult::Failed);
-        }
-    }
-
-    #[tokio::test]
-    async fn missing_scopes_are_listed() {
-        let mut api = healthy();
-        api.introspect = Ok(intro(
-            &format!("urn:pleo:company:{ACME}"),
-            "export-jobs:read export-items:read",
-        ));
-        let r = activate(&api, &input(Mode::Activate)).await;
-        assert_eq!(
-            r.lifecycle(),
-            Lifecycle::MissingScopes {
-                missing: vec!["export-jobs:write".into()]
-            }
-        );
-        assert_eq!(r.missing_scopes, ["export-jobs:write"]);
-    }
-
-    #[tokio::test]
-    async fn other_company_needs_confirmation() {
-        let mut api = healthy();
-        api.introspect = Ok(intro(&format!("urn:pleo:company:{COBALT}"), FULL));
-        api.company = Ok(company(COBALT, "Cobalt"));
-        let mut inp = input(Mode::Activate);
-        inp.bound_company = Some(ACME.into());
-        let r = activate(&api, &inp).await;
-        assert_eq!(
-            r.lifecycle(),
-            Lifecycle::CompanyMismatch {
-                expected: ACME.into(),
-                got: COBALT.into()
-            }
-        );
-        assert_eq!(
-            r.company_name.as_deref(),
-            Some("Cobalt"),
-            "named for the confirmation"
-        );
-        assert!(
-            !api.calls().iter().any(|c| c.contains("installation")),
-            "nothing is installed for an unconfirmed company: {:?}",
-            api.calls()
-        );
-        inp.confirm_company_change = true;
-        let r = activate(&api, &inp).await;
-        assert!(r.is_active());
-        assert_eq!(r.company_changed_from.as_deref(), Some(ACME));
-    }
-
-    #[tokio::test]
-    async fn organisation_key_needs_an_explicit_company_of_that_organisation() {
-        let mut api = healthy();
-        api.introspect = Ok(intro(&format!("urn:pleo:organization:{ORG}"), FULL));
-        let r = activate(&api, &input(Mode::Activate)).await;
-        match r.lifecycle() {
-            Lifecycle::CompanyRequired {
-                companies, detail, ..
-            } => {
-                assert_eq!(companies.len(), 2);
-                assert!(detail.contains("--company"), "{detail}");
-            }
-            other => panic!("{other:?}"),
-        }
-        assert!(
-            !api.calls().iter().any(|c| c.contains("installation")),
-            "nothing installed before a choice"
-        );
-
-        let mut inp = input(Mode::Activate);
-        inp.company_choice = Some(COBALT.into());
-        let r = activate(&api, &inp).await;
-        assert_eq!(
-            r.lifecycle().reason(),
-            "company_required",
-            "Cobalt is not in the organisation"
-        );
-
-        inp.company_choice = Some(ACME.into());
-        let r = activate(&api, &inp).await;
-        assert!(r.is_active(), "{:?}", r.steps);
-        assert_eq!(r.organization_id.as_deref(), Some(ORG));
-        assert!(
-            api.calls()
-                .contains(&format!("get_installation Some(\"{ACME}\")"))
-        );
-    }
-
-    #[tokio::test]
-    async fn subject_and_resource_disagreeing_is_a_mismatch() {
-        let api = healthy();
-        *api.installation.lock().unwrap() = Ok(inst(
-            &format!("urn:pleo:company:{COBALT}"),
-            "ACTIVATED",
-            None,
-        ));
-        let r = activate(&api, &input(Mode::Activate)).await;
-        assert_eq!(r.lifecycle().reason(), "company_mismatch");
-    }
-
-    #[tokio::test]
-    async fn company_name_failure_does_not_block() {
-        let mut api = healthy();
-        api.company = Err(ApiError::Forbidden {
-            error_type: None,
-            message: None,
-        });
-        let r = activate(&api, &input(Mode::Activate)).await;
-        assert!(r.is_active());
-        assert_eq!(r.company_name, None);
-        assert!(r.steps[3].message.contains("companies:read"));
-    }
-
-    #[tokio::test]
-    async fn expiry_within_14_days_warns_but_stays_active() {
-        let api = healthy();
-        let mut inp = input(Mode::Activate);
-        inp.expires_on = Some(jiff::civil::date(2026, 12, 5));
-        let r = activate(&api, &inp).await;
-        assert!(r.is_active());
-        assert_eq!(r.status(), CheckStatus::Warning);
-        assert_eq!(r.reason(), "expires_soon");
-        assert_eq!(r.expires_in_days, Some(7));
-        inp.expires_on = Some(jiff::civil::date(2027, 6, 1));
-        let r = activate(&api, &inp).await;
-        assert_eq!(r.status(), CheckStatus::Ok);
-    }
-
-    #[tokio::test]
-    async fn revalidation_of_a_deleted_installation_does_not_recreate_it() {
-        let api = healthy();
-        let r = activate(&api, &input(Mode::Revalidate)).await;
-        assert_eq!(
-            r.lifecycle(),
-            Lifecycle::InstallationInactive {
-                status: "MISSING".into(),
-                error_code: None
-            }
-        );
-        assert!(!api.calls().iter().any(|c| c.starts_with("create")));
+        _ => false,
     }
 }

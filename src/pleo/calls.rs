@@ -1,16 +1,14 @@
-//! The recent-calls record: what was called and how it went. Never headers or bodies.
+//! The record of each call to Pleo: what was called and how it went. Never headers or bodies.
+//! Whoever wants to hear about calls (the dashboard) subscribes; nothing is kept here.
 
-use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-/// How many calls are kept; older ones are dropped.
-pub const CALL_LOG_CAPACITY: usize = 500;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CallOutcome {
     Status(u16),
-    /// No HTTP status: the `ApiError::class()` of a transport failure.
+    /// No usable answer: the `ApiError::class()` of a transport failure or an unexpected body.
     Failed(&'static str),
 }
 
@@ -24,62 +22,34 @@ pub struct CallRecord {
     pub latency: Duration,
 }
 
-/// A bounded, shared log of calls. Cheap to clone; the client writes, views read snapshots.
-#[derive(Debug, Clone)]
+/// Where the client reports its calls. Cheap to clone; clones share the subscribers.
+#[derive(Debug, Clone, Default)]
 pub struct CallLog {
-    inner: Arc<Mutex<VecDeque<CallRecord>>>,
-    capacity: usize,
-    /// The dashboard hears about each call as it happens.
-    listener: Option<tokio::sync::mpsc::UnboundedSender<CallRecord>>,
-}
-
-impl Default for CallLog {
-    fn default() -> Self {
-        CallLog::with_capacity(CALL_LOG_CAPACITY)
-    }
+    subscribers: Arc<Mutex<Vec<UnboundedSender<CallRecord>>>>,
 }
 
 impl CallLog {
-    pub fn with_capacity(capacity: usize) -> CallLog {
-        CallLog {
-            inner: Arc::new(Mutex::new(VecDeque::with_capacity(capacity.min(64)))),
-            capacity: capacity.max(1),
-            listener: None,
-        }
-    }
-
-    /// Also send every record to `listener` (a closed receiver is ignored).
-    pub fn with_listener(
-        mut self,
-        listener: tokio::sync::mpsc::UnboundedSender<CallRecord>,
-    ) -> CallLog {
-        self.listener = Some(listener);
-        self
+    /// Every call from now on is also sent to the returned receiver.
+    pub fn subscribe(&self) -> UnboundedReceiver<CallRecord> {
+        let (tx, rx) = unbounded_channel();
+        self.lock().push(tx);
+        rx
     }
 
     pub fn record(&self, record: CallRecord) {
-        if let Some(tx) = &self.listener {
-            let _ = tx.send(record.clone());
-        }
-        let mut calls = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        if calls.len() == self.capacity {
-            calls.pop_front();
-        }
-        calls.push_back(record);
+        tracing::debug!(
+            method = record.method,
+            path = %record.path,
+            outcome = ?record.outcome,
+            latency_ms = u64::try_from(record.latency.as_millis()).unwrap_or(u64::MAX),
+            "pleo call"
+        );
+        // A subscriber that went away is dropped.
+        self.lock().retain(|tx| tx.send(record.clone()).is_ok());
     }
 
-    /// Oldest first.
-    pub fn snapshot(&self) -> Vec<CallRecord> {
-        let calls = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        calls.iter().cloned().collect()
-    }
-
-    pub fn len(&self) -> usize {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner()).len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<UnboundedSender<CallRecord>>> {
+        self.subscribers.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -87,19 +57,26 @@ impl CallLog {
 mod tests {
     use super::*;
 
-    #[test]
-    fn keeps_only_the_newest() {
-        let log = CallLog::with_capacity(3);
-        for i in 0..5 {
-            log.record(CallRecord {
-                at: jiff::Timestamp::UNIX_EPOCH,
-                method: "GET",
-                path: format!("/{i}"),
-                outcome: CallOutcome::Status(200),
-                latency: Duration::ZERO,
-            });
+    fn record(path: &str) -> CallRecord {
+        CallRecord {
+            at: jiff::Timestamp::UNIX_EPOCH,
+            method: "GET",
+            path: path.into(),
+            outcome: CallOutcome::Status(200),
+            latency: Duration::ZERO,
         }
-        let paths: Vec<_> = log.snapshot().into_iter().map(|c| c.path).collect();
-        assert_eq!(paths, ["/2", "/3", "/4"]);
+    }
+
+    #[test]
+    fn subscribers_hear_calls_made_after_they_subscribed() {
+        let log = CallLog::default();
+        log.record(record("/before"));
+        let mut rx = log.subscribe();
+        log.clone().record(record("/after"));
+        assert_eq!(rx.try_recv().unwrap().path, "/after");
+        assert!(rx.try_recv().is_err());
+        drop(rx);
+        log.record(record("/nobody"));
+        assert!(log.lock().is_empty(), "a closed subscriber is dropped");
     }
 }

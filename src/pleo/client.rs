@@ -1,21 +1,24 @@
-//! The HTTP client: Basic auth with the key as user name, bounded bodies, no redirects,
-//! retries for transient faults only, and every attempt recorded.
+//! The HTTP client: Basic auth with the key as user name, bounded bodies, no redirects, no proxy
+//! for this machine, retries for transient faults only, and every attempt recorded. One client
+//! (one connection pool) serves a process for its lifetime; the key is a parameter of each call.
 
 use super::calls::{CallLog, CallOutcome, CallRecord};
 use super::endpoint::Endpoint;
 use super::error::ApiError;
 use super::retry_after;
 use super::types::{
-    Company, CompanyPage, CompanyResponse, ExceptionInfo, Installation, InstallationStatus,
-    IntrospectResponse, Introspection,
+    Company, CompanyPage, CompanyResponse, ExceptionInfo, Installation, IntrospectResponse,
+    Introspection,
 };
+use crate::domain::{CompanyId, InstallationStatus, OrganizationId};
 use crate::secret::ApiKey;
 use backon::{ExponentialBuilder, Retryable};
 use base64::Engine;
-use reqwest::header::{self, HeaderMap, HeaderValue};
+use reqwest::header::{self, HeaderValue};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use std::future::Future;
+use std::pin::Pin;
 use std::time::{Duration, Instant};
 
 /// Bodies larger than this are refused: Pleo's answers here are a few hundred bytes.
@@ -47,29 +50,39 @@ impl Default for ClientSettings {
     }
 }
 
-/// What activation needs from Pleo. Implemented by [`PleoClient`]; tests may script it.
+/// A boxed call, so the API can be a trait object (the engine holds `Arc<dyn PleoApi>`).
+pub type ApiFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, ApiError>> + Send + 'a>>;
+
+/// What activation and revalidation need from Pleo. Implemented by [`PleoClient`]; tests script it.
 pub trait PleoApi: Send + Sync {
-    fn introspect(&self) -> impl Future<Output = Result<Introspection, ApiError>> + Send;
-    fn get_installation(
-        &self,
-        company_id: Option<&str>,
-    ) -> impl Future<Output = Result<Installation, ApiError>> + Send;
-    fn create_installation(
-        &self,
-        company_id: Option<&str>,
-    ) -> impl Future<Output = Result<Installation, ApiError>> + Send;
-    fn activate_installation(
-        &self,
-        company_id: Option<&str>,
-    ) -> impl Future<Output = Result<Installation, ApiError>> + Send;
-    fn get_company(&self, id: &str) -> impl Future<Output = Result<Company, ApiError>> + Send;
-    fn list_companies(
-        &self,
-        organization_id: &str,
-    ) -> impl Future<Output = Result<Vec<Company>, ApiError>> + Send;
+    fn introspect<'a>(&'a self, key: &'a ApiKey) -> ApiFuture<'a, Introspection>;
+    /// `company` narrows to one company of an organisation (documented for GET).
+    fn get_installation<'a>(
+        &'a self,
+        key: &'a ApiKey,
+        company: Option<CompanyId>,
+    ) -> ApiFuture<'a, Installation>;
+    /// POST with `status: ACTIVATED`. `company` only for an organisation-level key (INFERRED).
+    fn create_installation<'a>(
+        &'a self,
+        key: &'a ApiKey,
+        company: Option<CompanyId>,
+    ) -> ApiFuture<'a, Installation>;
+    /// PUT `status: ACTIVATED`. `company` only for an organisation-level key (INFERRED).
+    fn activate_installation<'a>(
+        &'a self,
+        key: &'a ApiKey,
+        company: Option<CompanyId>,
+    ) -> ApiFuture<'a, Installation>;
+    fn get_company<'a>(&'a self, key: &'a ApiKey, id: CompanyId) -> ApiFuture<'a, Company>;
+    fn list_companies<'a>(
+        &'a self,
+        key: &'a ApiKey,
+        organization: OrganizationId,
+    ) -> ApiFuture<'a, Vec<Company>>;
 }
 
-/// A client bound to one key and one base URL.
+/// The client for one base URL.
 pub struct PleoClient {
     http: reqwest::Client,
     endpoint: Endpoint,
@@ -91,30 +104,22 @@ pub struct ClientBuildError(String);
 
 impl PleoClient {
     pub fn new(
-        key: &ApiKey,
         endpoint: Endpoint,
         settings: ClientSettings,
         calls: CallLog,
     ) -> Result<PleoClient, ClientBuildError> {
-        let mut headers = HeaderMap::new();
-        let token = base64::engine::general_purpose::STANDARD.encode(format!("{}:", key.expose()));
-        let mut auth = HeaderValue::from_str(&format!("Basic {token}"))
-            .map_err(|_| ClientBuildError("the key cannot be sent as an HTTP header".into()))?;
-        // Keeps the value out of reqwest's and hyper's Debug output.
-        auth.set_sensitive(true);
-        headers.insert(header::AUTHORIZATION, auth);
-        headers.insert(
-            header::ACCEPT,
-            HeaderValue::from_static("application/json;charset=UTF-8"),
-        );
         // Client::builder, never Client::new: new() panics where no CA certificates exist.
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .user_agent(concat!("pleo-keys/", env!("CARGO_PKG_VERSION")))
-            .default_headers(headers)
             // A 3xx is answered as unexpected: the key must never follow a redirect to another host.
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(settings.connect_timeout)
-            .timeout(settings.request_timeout)
+            .timeout(settings.request_timeout);
+        if endpoint.is_loopback() {
+            // A proxy setting must never carry a plain-http key off this machine.
+            builder = builder.no_proxy();
+        }
+        let http = builder
             .build()
             .map_err(|e| ClientBuildError(e.to_string()))?;
         Ok(PleoClient {
@@ -129,23 +134,45 @@ impl PleoClient {
         &self.endpoint
     }
 
-    pub fn calls(&self) -> &CallLog {
+    pub fn settings(&self) -> &ClientSettings {
+        &self.settings
+    }
+
+    pub fn call_log(&self) -> &CallLog {
         &self.calls
+    }
+
+    /// The underlying HTTP client (one pool per process), for the gateway's forwarding.
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// `Authorization: Basic base64(key:)`, marked sensitive so no Debug output shows it.
+    pub fn authorization(key: &ApiKey) -> Result<HeaderValue, ApiError> {
+        let token = base64::engine::general_purpose::STANDARD.encode(format!("{}:", key.expose()));
+        let mut value =
+            HeaderValue::from_str(&format!("Basic {token}")).map_err(|_| ApiError::Unexpected {
+                detail: "the key cannot be sent as an HTTP header".into(),
+            })?;
+        value.set_sensitive(true);
+        Ok(value)
     }
 
     /// One logical call: attempts with jittered exponential backoff while the fault is transient.
     async fn call<T: DeserializeOwned>(
         &self,
+        key: &ApiKey,
         method: Method,
         path: &str,
         body: Option<serde_json::Value>,
     ) -> Result<T, ApiError> {
+        let auth = PleoClient::authorization(key)?;
         let backoff = ExponentialBuilder::default()
             .with_min_delay(self.settings.min_backoff)
             .with_max_delay(self.settings.max_backoff)
             .with_max_times(self.settings.retries)
             .with_jitter();
-        (|| self.attempt::<T>(method.clone(), path, body.as_ref()))
+        (|| self.attempt::<T>(&auth, method.clone(), path, body.as_ref()))
             .retry(backoff)
             .sleep(tokio::time::sleep)
             .when(|e: &ApiError| match e {
@@ -168,7 +195,7 @@ impl PleoClient {
                 tracing::info!(
                     path,
                     class = e.class(),
-                    wait_ms = wait.as_millis() as u64,
+                    wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
                     "retrying Pleo call"
                 );
             })
@@ -177,15 +204,32 @@ impl PleoClient {
 
     async fn attempt<T: DeserializeOwned>(
         &self,
+        auth: &HeaderValue,
         method: Method,
         path: &str,
         body: Option<&serde_json::Value>,
     ) -> Result<T, ApiError> {
         let started = Instant::now();
         let at = jiff::Timestamp::now();
-        let result = self.send(method.clone(), path, body).await;
-        let outcome = match &result {
+        let result = self.send(auth, method.clone(), path, body).await;
+        let decoded = result.and_then(|(status, bytes)| {
+            serde_json::from_slice::<T>(&bytes)
+                .map_err(|e| {
+                    (
+                        Some(status),
+                        ApiError::Unexpected {
+                            detail: format!("{path} did not answer with the JSON expected ({e})"),
+                        },
+                    )
+                })
+                .map(|v| (status, v))
+        });
+        let outcome = match &decoded {
             Ok((status, _)) => CallOutcome::Status(*status),
+            // A 200 whose body is not what Pleo documents is an error, not a green 200.
+            Err((Some(status), ApiError::Unexpected { .. })) if (200..300).contains(status) => {
+                CallOutcome::Failed("unexpected_response")
+            }
             Err((Some(status), _)) => CallOutcome::Status(*status),
             Err((None, e)) => CallOutcome::Failed(e.class()),
         };
@@ -196,20 +240,22 @@ impl PleoClient {
             outcome,
             latency: started.elapsed(),
         });
-        let (_, bytes) = result.map_err(|(_, e)| e)?;
-        serde_json::from_slice(&bytes).map_err(|e| ApiError::Unexpected {
-            detail: format!("{path} did not answer with the JSON expected ({e})"),
-        })
+        decoded.map(|(_, v)| v).map_err(|(_, e)| e)
     }
 
     /// Send, and read a bounded body. The error side carries the HTTP status when there was one.
     async fn send(
         &self,
+        auth: &HeaderValue,
         method: Method,
         path: &str,
         body: Option<&serde_json::Value>,
     ) -> Result<(u16, Vec<u8>), (Option<u16>, ApiError)> {
-        let mut req = self.http.request(method, self.endpoint.url(path));
+        let mut req = self
+            .http
+            .request(method, self.endpoint.url(path))
+            .header(header::AUTHORIZATION, auth.clone())
+            .header(header::ACCEPT, "application/json;charset=UTF-8");
         if let Some(body) = body {
             req = req
                 .header(header::CONTENT_TYPE, "application/json;charset=UTF-8")
@@ -231,7 +277,7 @@ impl PleoClient {
                 .headers()
                 .get(header::LOCATION)
                 .and_then(|v| v.to_str().ok())
-                .map(|l| format!(" to {}", l.chars().take(200).collect::<String>()))
+                .map(|l| format!(" to {}", crate::domain::sanitize(l, 200)))
                 .unwrap_or_default();
             return Err((
                 Some(code),
@@ -266,7 +312,7 @@ impl PleoClient {
         }
         let info: Option<ExceptionInfo> = serde_json::from_slice(&bytes).ok();
         let (error_type, message) = match info {
-            Some(i) => (Some(clip(&i.error_type)), i.message.as_deref().map(clip)),
+            Some(i) => (Some(i.error_type), i.message),
             None => (None, None),
         };
         let err = match status {
@@ -303,109 +349,111 @@ fn oversized(path: &str) -> ApiError {
     }
 }
 
-/// Pleo's messages are shown to operators; keep them to a sane length.
-fn clip(s: &str) -> String {
-    s.chars().filter(|c| !c.is_control()).take(300).collect()
-}
-
 fn method_name(m: &Method) -> &'static str {
     match *m {
         Method::GET => "GET",
         Method::POST => "POST",
         Method::PUT => "PUT",
         Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        Method::HEAD => "HEAD",
         _ => "OTHER",
     }
 }
 
-fn with_company(path: &str, company_id: Option<&str>) -> String {
-    match company_id {
-        Some(id) => format!("{path}?company_id={}", encode(id)),
+fn with_company(path: &str, company: Option<CompanyId>) -> String {
+    match company {
+        // A CompanyId prints as a bare UUID: nothing to escape.
+        Some(id) => format!("{path}?company_id={id}"),
         None => path.to_string(),
     }
 }
 
-/// Company ids are UUIDs by the time they get here, but never trust that in a URL.
-fn encode(s: &str) -> String {
-    s.chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
-        .collect()
+/// `{"status":"ACTIVATED"}`: all the spec's request schemas need here. No metadata: the spec
+/// types its values as objects, and Pleo does not use it.
+fn activated_body() -> serde_json::Value {
+    serde_json::json!({ "status": InstallationStatus::Activated.as_str() })
 }
 
 impl PleoApi for PleoClient {
-    async fn introspect(&self) -> Result<Introspection, ApiError> {
-        let r: IntrospectResponse = self.call(Method::GET, "/v1/introspect", None).await?;
-        Ok(r.data)
+    fn introspect<'a>(&'a self, key: &'a ApiKey) -> ApiFuture<'a, Introspection> {
+        Box::pin(async move {
+            let r: IntrospectResponse = self.call(key, Method::GET, "/v1/introspect", None).await?;
+            Ok(r.data)
+        })
     }
 
-    async fn get_installation(&self, company_id: Option<&str>) -> Result<Installation, ApiError> {
-        self.call(
-            Method::GET,
-            &with_company("/v1/installations/me", company_id),
-            None,
-        )
-        .await
+    fn get_installation<'a>(
+        &'a self,
+        key: &'a ApiKey,
+        company: Option<CompanyId>,
+    ) -> ApiFuture<'a, Installation> {
+        Box::pin(async move {
+            let path = with_company("/v1/installations/me", company);
+            self.call(key, Method::GET, &path, None).await
+        })
     }
 
-    async fn create_installation(
-        &self,
-        company_id: Option<&str>,
-    ) -> Result<Installation, ApiError> {
-        let body = serde_json::json!({
-            "status": InstallationStatus::Activated.as_str(),
-            "metadata": { "createdBy": concat!("pleo-keys/", env!("CARGO_PKG_VERSION")) },
-        });
-        self.call(
-            Method::POST,
-            &with_company("/v1/installations/me", company_id),
-            Some(body),
-        )
-        .await
+    fn create_installation<'a>(
+        &'a self,
+        key: &'a ApiKey,
+        company: Option<CompanyId>,
+    ) -> ApiFuture<'a, Installation> {
+        Box::pin(async move {
+            let path = with_company("/v1/installations/me", company);
+            self.call(key, Method::POST, &path, Some(activated_body()))
+                .await
+        })
     }
 
-    async fn activate_installation(
-        &self,
-        company_id: Option<&str>,
-    ) -> Result<Installation, ApiError> {
-        let body = serde_json::json!({ "status": InstallationStatus::Activated.as_str() });
-        self.call(
-            Method::PUT,
-            &with_company("/v1/installations/me", company_id),
-            Some(body),
-        )
-        .await
+    fn activate_installation<'a>(
+        &'a self,
+        key: &'a ApiKey,
+        company: Option<CompanyId>,
+    ) -> ApiFuture<'a, Installation> {
+        Box::pin(async move {
+            let path = with_company("/v1/installations/me", company);
+            self.call(key, Method::PUT, &path, Some(activated_body()))
+                .await
+        })
     }
 
-    async fn get_company(&self, id: &str) -> Result<Company, ApiError> {
-        let r: CompanyResponse = self
-            .call(Method::GET, &format!("/v1/companies/{}", encode(id)), None)
-            .await?;
-        Ok(r.data)
+    fn get_company<'a>(&'a self, key: &'a ApiKey, id: CompanyId) -> ApiFuture<'a, Company> {
+        Box::pin(async move {
+            let r: CompanyResponse = self
+                .call(key, Method::GET, &format!("/v1/companies/{id}"), None)
+                .await?;
+            Ok(r.data)
+        })
     }
 
-    async fn list_companies(&self, organization_id: &str) -> Result<Vec<Company>, ApiError> {
-        let mut companies = Vec::new();
-        let mut after: Option<String> = None;
-        for _ in 0..MAX_COMPANY_PAGES {
-            let mut path = format!(
-                "/v1/companies?organization_id={}&limit=100",
-                encode(organization_id)
-            );
-            if let Some(cursor) = &after {
-                // Cursors are base32-like (`^[A-Z2-7=~]+$`); anything else is dropped.
-                let cursor: String = cursor
-                    .chars()
-                    .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '=' | '~'))
-                    .collect();
-                path.push_str(&format!("&after={cursor}"));
+    fn list_companies<'a>(
+        &'a self,
+        key: &'a ApiKey,
+        organization: OrganizationId,
+    ) -> ApiFuture<'a, Vec<Company>> {
+        Box::pin(async move {
+            let mut companies = Vec::new();
+            let mut after: Option<String> = None;
+            for _ in 0..MAX_COMPANY_PAGES {
+                let mut path = format!("/v1/companies?organization_id={organization}&limit=100");
+                if let Some(cursor) = &after {
+                    // Cursors are base32-like (`^[A-Z2-7=~]+$`); anything else is dropped.
+                    let cursor: String = cursor
+                        .chars()
+                        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '=' | '~'))
+                        .take(200)
+                        .collect();
+                    path.push_str(&format!("&after={cursor}"));
+                }
+                let page: CompanyPage = self.call(key, Method::GET, &path, None).await?;
+                companies.extend(page.data);
+                match page.pagination {
+                    Some(p) if p.has_next_page && p.end_cursor.is_some() => after = p.end_cursor,
+                    _ => break,
+                }
             }
-            let page: CompanyPage = self.call(Method::GET, &path, None).await?;
-            companies.extend(page.data);
-            match page.pagination {
-                Some(p) if p.has_next_page && p.end_cursor.is_some() => after = p.end_cursor,
-                _ => break,
-            }
-        }
-        Ok(companies)
+            Ok(companies)
+        })
     }
 }

@@ -1,38 +1,16 @@
 //! Which Pleo to talk to: production, staging, or an explicit base URL.
 
+use crate::domain::Environment;
 use reqwest::Url;
-use std::fmt;
 use std::net::IpAddr;
 
 pub const PRODUCTION_URL: &str = "https://external.pleo.io";
 pub const STAGING_URL: &str = "https://external.staging.pleo.io";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Environment {
-    Production,
-    Staging,
-}
-
-impl Environment {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Environment::Production => "production",
-            Environment::Staging => "staging",
-        }
-    }
-}
-
-impl fmt::Display for Environment {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The API base URL and the name shown for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoint {
-    /// "production", "staging", "sandbox" or "custom".
-    pub environment: String,
+    pub environment: Environment,
     pub base_url: Url,
 }
 
@@ -51,20 +29,21 @@ pub enum EndpointError {
 }
 
 impl Endpoint {
+    /// Pleo's own URL for production or staging (anything else is production's).
     pub fn for_environment(env: Environment) -> Endpoint {
         let url = match env {
-            Environment::Production => PRODUCTION_URL,
             Environment::Staging => STAGING_URL,
+            _ => PRODUCTION_URL,
         };
         Endpoint {
-            environment: env.as_str().to_string(),
+            environment: env,
             // Both constants are valid URLs; parse cannot fail on them.
             base_url: Url::parse(url).unwrap_or_else(|_| unreachable!("constant URL")),
         }
     }
 
     /// An explicit base URL, checked so that a key can never go out over plain http.
-    pub fn custom(raw: &str, environment: &str) -> Result<Endpoint, EndpointError> {
+    pub fn custom(raw: &str, environment: Environment) -> Result<Endpoint, EndpointError> {
         let url = Url::parse(raw.trim()).map_err(|_| EndpointError::Invalid(raw.to_string()))?;
         if !url.username().is_empty()
             || url.password().is_some()
@@ -83,9 +62,14 @@ impl Endpoint {
             return Err(EndpointError::Invalid(raw.to_string()));
         }
         Ok(Endpoint {
-            environment: environment.to_string(),
+            environment,
             base_url: url,
         })
+    }
+
+    /// The base URL is this machine (the sandbox, a local gateway): never through a proxy.
+    pub fn is_loopback(&self) -> bool {
+        is_loopback(&self.base_url)
     }
 
     /// `base` + `path` (path starts with `/`), keeping any path prefix of the base URL.
@@ -129,32 +113,32 @@ mod tests {
             "http://localhost:1",
             "https://pleo.example.com/prefix",
         ] {
-            assert!(Endpoint::custom(ok, "custom").is_ok(), "{ok}");
+            assert!(Endpoint::custom(ok, Environment::Custom).is_ok(), "{ok}");
         }
-        let err = Endpoint::custom("http://10.0.0.5", "custom").unwrap_err();
+        let err = Endpoint::custom("http://10.0.0.5", Environment::Custom).unwrap_err();
         assert!(matches!(err, EndpointError::PlainHttp(_)));
         assert!(err.to_string().contains("unencrypted"));
         assert!(matches!(
-            Endpoint::custom("http://localhost.evil.com", "custom"),
+            Endpoint::custom("http://localhost.evil.com", Environment::Custom),
             Err(EndpointError::PlainHttp(_))
         ));
         assert!(matches!(
-            Endpoint::custom("ftp://127.0.0.1", "custom"),
+            Endpoint::custom("ftp://127.0.0.1", Environment::Custom),
             Err(EndpointError::Scheme(_))
         ));
         assert!(matches!(
-            Endpoint::custom("not a url", "custom"),
+            Endpoint::custom("not a url", Environment::Custom),
             Err(EndpointError::Invalid(_))
         ));
         assert!(matches!(
-            Endpoint::custom("https://user:pw@pleo.example.com", "custom"),
+            Endpoint::custom("https://user:pw@pleo.example.com", Environment::Custom),
             Err(EndpointError::Extras(_))
         ));
     }
 
     #[test]
     fn base_path_prefix_is_kept() {
-        let e = Endpoint::custom("http://127.0.0.1:1/pleo/", "custom").unwrap();
+        let e = Endpoint::custom("http://127.0.0.1:1/pleo/", Environment::Custom).unwrap();
         assert_eq!(
             e.url("/v1/introspect"),
             "http://127.0.0.1:1/pleo/v1/introspect"

@@ -1,5 +1,6 @@
 //! Every way a call to Pleo can fail, classified so the lifecycle can decide what it means.
 
+use crate::domain::Text;
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,20 +21,20 @@ pub enum ApiError {
     /// 403, with Pleo's `{type, message}` when it sent one.
     #[error("Pleo refused the request (403{})", pleo_detail(.error_type, .message))]
     Forbidden {
-        error_type: Option<String>,
-        message: Option<String>,
+        error_type: Option<Text>,
+        message: Option<Text>,
     },
     #[error("not found (404{})", pleo_detail(.error_type, .message))]
     NotFound {
-        error_type: Option<String>,
-        message: Option<String>,
+        error_type: Option<Text>,
+        message: Option<Text>,
     },
     /// Any other 4xx: our request was wrong, so retrying cannot help.
     #[error("Pleo rejected the request ({status}{})", pleo_detail(.error_type, .message))]
     Client {
         status: u16,
-        error_type: Option<String>,
-        message: Option<String>,
+        error_type: Option<Text>,
+        message: Option<Text>,
     },
     #[error("Pleo is rate limiting requests (429{})", retry_hint(.retry_after))]
     RateLimited { retry_after: Option<Duration> },
@@ -45,7 +46,7 @@ pub enum ApiError {
     Unexpected { detail: String },
 }
 
-fn pleo_detail(error_type: &Option<String>, message: &Option<String>) -> String {
+fn pleo_detail(error_type: &Option<Text>, message: &Option<Text>) -> String {
     match (error_type, message) {
         (Some(t), Some(m)) => format!(" {t}: {m}"),
         (Some(t), None) => format!(" {t}"),
@@ -81,6 +82,18 @@ impl ApiError {
         }
     }
 
+    /// The HTTP status behind the error, when there was an answer.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ApiError::KeyRejected => Some(401),
+            ApiError::Forbidden { .. } => Some(403),
+            ApiError::NotFound { .. } => Some(404),
+            ApiError::Client { status, .. } | ApiError::Server { status } => Some(*status),
+            ApiError::RateLimited { .. } => Some(429),
+            ApiError::Network { .. } | ApiError::Unexpected { .. } => None,
+        }
+    }
+
     /// 429, 5xx and network faults may pass; 4xx never do.
     pub fn is_transient(&self) -> bool {
         matches!(
@@ -112,13 +125,14 @@ impl ApiError {
 }
 
 /// The innermost error message: "Connection refused (os error 111)" rather than reqwest's chain.
-/// reqwest errors carry the URL, never headers, and our URLs never carry the key.
+/// reqwest errors carry the URL, never headers, and our URLs never carry the key. A TLS error
+/// may quote what the server sent, so it is sanitised like any server text.
 fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
     let mut cur: &(dyn std::error::Error + 'static) = err;
     while let Some(next) = cur.source() {
         cur = next;
     }
-    cur.to_string()
+    crate::domain::sanitize(&cur.to_string(), 300)
 }
 
 fn chain_mentions(err: &(dyn std::error::Error + 'static), words: &[&str]) -> bool {
@@ -167,8 +181,8 @@ mod tests {
     #[test]
     fn messages_carry_pleos_type_and_message() {
         let e = ApiError::Forbidden {
-            error_type: Some("ACCESS_DENIED".into()),
-            message: Some("Missing scope companies:read".into()),
+            error_type: Some(Text::new("ACCESS_DENIED")),
+            message: Some(Text::new("Missing scope companies:read")),
         };
         assert_eq!(
             e.to_string(),

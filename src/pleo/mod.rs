@@ -7,11 +7,9 @@ pub mod endpoint;
 pub mod error;
 pub mod retry_after;
 pub mod types;
-pub mod urn;
 
 pub use calls::{CallLog, CallOutcome, CallRecord};
-pub use client::{ClientSettings, PleoApi, PleoClient};
-pub use endpoint::{Endpoint, EndpointError, Environment};
+pub use client::{ApiFuture, ClientSettings, PleoApi, PleoClient};
+pub use endpoint::{Endpoint, EndpointError};
 pub use error::{ApiError, NetworkKind};
-pub use types::{Company, Installation, InstallationErrorCode, InstallationStatus, Introspection};
-pub use urn::Subject;
+pub use types::{Company, Installation, Introspection};

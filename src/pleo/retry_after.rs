@@ -2,15 +2,26 @@
 
 use std::time::Duration;
 
-/// The wait a `Retry-After` value asks for, measured from `now`. A date in the past means "now".
+/// The longest wait a server can ask for: a hostile or broken `Retry-After` must not park the
+/// integration for a year (or overflow the clock).
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
+
+/// The wait a `Retry-After` value asks for, measured from `now`, at most [`MAX_RETRY_AFTER`].
+/// A date in the past means "now".
 pub fn parse(value: &str, now: jiff::Timestamp) -> Option<Duration> {
     let value = value.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let when = parse_http_date(value)?;
-    let secs = when.as_second().saturating_sub(now.as_second());
-    Some(Duration::from_secs(secs.max(0) as u64))
+    let wait = if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // Any number of digits: one too large for u64 is still "very long".
+        value
+            .parse::<u64>()
+            .map(Duration::from_secs)
+            .unwrap_or(MAX_RETRY_AFTER)
+    } else {
+        let when = parse_http_date(value)?;
+        let secs = when.as_second().saturating_sub(now.as_second());
+        Duration::from_secs(u64::try_from(secs).unwrap_or(0))
+    };
+    Some(wait.min(MAX_RETRY_AFTER))
 }
 
 /// IMF-fixdate, the form every current server sends: `Sun, 06 Nov 1994 08:49:37 GMT`.
@@ -50,6 +61,18 @@ mod tests {
     }
 
     #[test]
+    fn hostile_values_are_capped_at_an_hour() {
+        for v in [
+            "300000000000",
+            "99999999999999999999999999",
+            "31536000",
+            "Thu, 01 Jan 2099 00:00:00 GMT",
+        ] {
+            assert_eq!(parse(v, now()), Some(MAX_RETRY_AFTER), "{v}");
+        }
+    }
+
+    #[test]
     fn garbage_is_none() {
         for bad in [
             "",
@@ -58,6 +81,8 @@ mod tests {
             "1.5",
             "Sun, 06 Nov 1994 08:49:37",
             "Sun, 32 Nov 1994 08:49:37 GMT",
+            "+5",
+            " ",
         ] {
             assert_eq!(parse(bad, now()), None, "{bad:?}");
         }

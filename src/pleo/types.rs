@@ -1,8 +1,12 @@
 //! Response shapes from Pleo's published OpenAPI (App Marketplace 39.4.0, Oberon companies).
-//! Decoding accepts every documented field and value, and unknown extra fields.
+//! Decoding accepts what the schemas allow and more (unknown fields and enum values, a null or
+//! missing `metadata`, missing fields pleo-keys does not use), and every string that will be
+//! shown or stored comes out sanitised.
 
-use serde::{Deserialize, Serialize};
-use std::fmt;
+use crate::domain::{
+    CompanyId, InstallationErrorCode, InstallationStatus, Subject, Text, scopes, text::sanitize,
+};
+use serde::Deserialize;
 
 /// `GET /v1/introspect` → `ExternalClientModelDetails`.
 #[derive(Debug, Clone, Deserialize)]
@@ -14,138 +18,48 @@ pub struct IntrospectResponse {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Introspection {
-    pub auth_method: String,
-    pub client_id: String,
-    /// Space-separated, OAuth style.
+    pub auth_method: Text,
+    #[serde(default)]
+    pub client_id: Option<Text>,
+    /// Space-separated, OAuth style (commas accepted too).
     pub scope: String,
     #[serde(default)]
-    pub application_name: Option<String>,
+    pub application_name: Option<Text>,
     #[serde(default, rename = "subjectURN")]
     pub subject_urn: Option<String>,
 }
 
 impl Introspection {
     pub fn scopes(&self) -> Vec<String> {
-        let mut scopes: Vec<String> = self.scope.split_whitespace().map(str::to_string).collect();
-        scopes.sort();
-        scopes.dedup();
-        scopes
+        scopes::from_server(&self.scope)
+    }
+
+    /// The subject, when the answer names one Pleo-shaped.
+    pub fn subject(&self) -> Option<Subject> {
+        self.subject_urn
+            .as_deref()
+            .and_then(|u| Subject::parse(u).ok())
     }
 }
 
-/// `InstallationStatus`: the five documented values, and whatever else Pleo may add.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum InstallationStatus {
-    Activated,
-    Inactive,
-    Authorized,
-    PendingIntegration,
-    Error,
-    Other(String),
-}
-
-impl From<String> for InstallationStatus {
-    fn from(s: String) -> Self {
-        match s.as_str() {
-            "ACTIVATED" => InstallationStatus::Activated,
-            "INACTIVE" => InstallationStatus::Inactive,
-            "AUTHORIZED" => InstallationStatus::Authorized,
-            "PENDING_INTEGRATION" => InstallationStatus::PendingIntegration,
-            "ERROR" => InstallationStatus::Error,
-            _ => InstallationStatus::Other(s),
-        }
-    }
-}
-
-impl From<InstallationStatus> for String {
-    fn from(s: InstallationStatus) -> String {
-        s.as_str().to_string()
-    }
-}
-
-impl InstallationStatus {
-    pub fn as_str(&self) -> &str {
-        match self {
-            InstallationStatus::Activated => "ACTIVATED",
-            InstallationStatus::Inactive => "INACTIVE",
-            InstallationStatus::Authorized => "AUTHORIZED",
-            InstallationStatus::PendingIntegration => "PENDING_INTEGRATION",
-            InstallationStatus::Error => "ERROR",
-            InstallationStatus::Other(s) => s,
-        }
-    }
-}
-
-impl fmt::Display for InstallationStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// `InstallationErrorCode`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum InstallationErrorCode {
-    NotEntitled,
-    AuthError,
-    Other(String),
-}
-
-impl From<String> for InstallationErrorCode {
-    fn from(s: String) -> Self {
-        match s.as_str() {
-            "NOT_ENTITLED" => InstallationErrorCode::NotEntitled,
-            "AUTH_ERROR" => InstallationErrorCode::AuthError,
-            _ => InstallationErrorCode::Other(s),
-        }
-    }
-}
-
-impl From<InstallationErrorCode> for String {
-    fn from(c: InstallationErrorCode) -> String {
-        c.as_str().to_string()
-    }
-}
-
-impl InstallationErrorCode {
-    pub fn as_str(&self) -> &str {
-        match self {
-            InstallationErrorCode::NotEntitled => "NOT_ENTITLED",
-            InstallationErrorCode::AuthError => "AUTH_ERROR",
-            InstallationErrorCode::Other(s) => s,
-        }
-    }
-
-    /// What the operator can do about it.
-    pub fn explain(&self) -> &'static str {
-        match self {
-            InstallationErrorCode::NotEntitled => {
-                "the company is not entitled to use this application: ask Pleo (your partner manager or support) to enable it"
-            }
-            InstallationErrorCode::AuthError => {
-                "Pleo had an authentication error during installation: replace the key and activate again"
-            }
-            InstallationErrorCode::Other(_) => "Pleo reported an installation error",
-        }
-    }
-}
-
-/// `InstallationResponse`.
+/// `InstallationResponse`. Only `id`, `resource` and `status` are used; the other required
+/// fields of the schema are not insisted on.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Installation {
-    pub id: String,
-    pub application_id: String,
+    pub id: Text,
     /// `urn:pleo:company:<uuid>` (or an organisation URN).
     pub resource: String,
     pub status: InstallationStatus,
     #[serde(default)]
     pub error_code: Option<InstallationErrorCode>,
-    #[serde(default)]
-    pub metadata: serde_json::Map<String, serde_json::Value>,
-    pub created_at: String,
-    pub updated_at: String,
+}
+
+impl Installation {
+    /// `resource` for messages: sanitised and short.
+    pub fn resource_text(&self) -> String {
+        sanitize(&self.resource, 120)
+    }
 }
 
 /// `GET /v1/companies/{id}` → `{data: Company}`.
@@ -175,20 +89,23 @@ pub struct Pagination {
 #[serde(rename_all = "camelCase")]
 pub struct Company {
     pub id: String,
-    pub name: String,
-    #[serde(default)]
-    pub organization_id: Option<String>,
-    #[serde(default)]
-    pub registration_number: Option<String>,
+    pub name: Text,
+}
+
+impl Company {
+    /// The id, when it is a UUID (a company Pleo names otherwise is not usable).
+    pub fn company_id(&self) -> Option<CompanyId> {
+        CompanyId::parse(&self.id).ok()
+    }
 }
 
 /// `ExceptionInfo`: Pleo's documented error body.
 #[derive(Debug, Clone, Deserialize)]
 pub struct ExceptionInfo {
     #[serde(rename = "type")]
-    pub error_type: String,
+    pub error_type: Text,
     #[serde(default)]
-    pub message: Option<String>,
+    pub message: Option<Text>,
 }
 
 #[cfg(test)]
@@ -213,21 +130,13 @@ mod tests {
     }
 
     #[test]
-    fn every_documented_status_and_an_unknown_one_decode() {
-        for (raw, want) in [
-            ("ACTIVATED", InstallationStatus::Activated),
-            ("INACTIVE", InstallationStatus::Inactive),
-            ("AUTHORIZED", InstallationStatus::Authorized),
-            (
-                "PENDING_INTEGRATION",
-                InstallationStatus::PendingIntegration,
-            ),
-            ("ERROR", InstallationStatus::Error),
-            ("PAUSED", InstallationStatus::Other("PAUSED".into())),
+    fn decodes_what_the_schema_allows_and_what_pleo_may_leave_out() {
+        for json in [
+            r#"{"id":"i","resource":"urn:pleo:company:123e4567-e89b-12d3-a456-426614174000","status":"INACTIVE","metadata":null}"#,
+            r#"{"id":"i","resource":"r","status":"SOMETHING_NEW","extra":{"a":1},"errorCode":"NEW_CODE"}"#,
         ] {
-            let s: InstallationStatus = serde_json::from_value(serde_json::json!(raw)).unwrap();
-            assert_eq!(s, want);
-            assert_eq!(s.as_str(), raw);
+            let i: Installation = serde_json::from_str(json).unwrap();
+            assert!(!i.id.is_empty());
         }
     }
 
@@ -245,15 +154,27 @@ mod tests {
             r.data.scopes(),
             ["expense:read", "export:read", "users:write"]
         );
-        assert_eq!(
-            r.data.subject_urn.as_deref(),
-            Some("urn:pleo:company:d7b8a6d4-3c4b-4b8e-8b2e-1f2a3d4e5f6b")
-        );
-        // Only the required fields.
+        assert!(matches!(r.data.subject(), Some(Subject::Company(_))));
         let r: IntrospectResponse =
             serde_json::from_str(r#"{"data":{"authMethod":"NONE","clientId":"x","scope":""}}"#)
                 .unwrap();
         assert!(r.data.scopes().is_empty());
+        assert_eq!(r.data.subject(), None);
+    }
+
+    #[test]
+    fn hostile_text_is_sanitised_on_the_way_in() {
+        let r: IntrospectResponse = serde_json::from_str(
+            r#"{"data":{"authMethod":"API_KEY\u001b]2;x\u0007","scope":"a:read b:read\u001b[8m"}}"#,
+        )
+        .unwrap();
+        assert_eq!(r.data.auth_method.as_str(), "API_KEY]2;x");
+        assert_eq!(r.data.scopes(), ["a:read", "b:read[8m"]);
+        let c: CompanyResponse = serde_json::from_str(
+            r#"{"data":{"id":"x","name":"Acme\r\nFAKE: OK\u202e","address":{}}}"#,
+        )
+        .unwrap();
+        assert_eq!(c.data.name.as_str(), "Acme  FAKE: OK");
     }
 
     #[test]

@@ -1,39 +1,50 @@
 //! `pleo-keys` with no command on a terminal: build the model from what is stored, take over the
 //! terminal, run the loop, give the terminal back.
 
+use super::Services;
 use super::terminal::TerminalGuard;
-use super::{Services, Signals};
-use crate::app::{App, Context, Facts, Overlay, PassphrasePrompt, Theme};
-use crate::commands::EXIT_UNKNOWN;
-use crate::lifecycle::engine::Engine;
+use crate::app::{App, Context, Overlay, PassphrasePrompt, Theme};
+use crate::commands::setup::Setup;
+use crate::commands::{EXIT_UNKNOWN, output};
+use crate::lifecycle::Engine;
 use crate::sandbox::{DEMO_KEYS, Sandbox};
-use crate::store::{StoreKind, load_last_check, load_state};
+use crate::signals::Shutdown;
+use crate::store::PassphraseNeed;
 use ratatui::crossterm::event;
 use std::time::Duration;
 
 /// Run the dashboard; returns the process exit code.
-pub async fn run_dashboard(
-    engine: &Engine,
-    sandbox: Option<&Sandbox>,
-    theme: Theme,
-    revalidate_every: Duration,
-) -> i32 {
-    let mut services = Services::new(engine, sandbox.map(Sandbox::control));
-    let app = build_app(
-        &services.engine,
+pub async fn run_dashboard(setup: &Setup, sandbox: Option<&Sandbox>, theme: Theme) -> i32 {
+    let engine = &setup.engine;
+    let mut app = build_app(
+        engine,
         sandbox.is_some(),
         theme,
-        revalidate_every,
+        setup.settings.revalidate_every,
         jiff::Timestamp::now(),
     );
+    if let Some(note) = &setup.settings.revalidate_note {
+        tracing::info!(%note, "revalidation interval clamped");
+        app.notice = Some(crate::app::Banner::new(
+            crate::app::BannerLevel::Info,
+            capitalised(note),
+        ));
+    }
+    let mut services = Services {
+        engine: engine.clone(),
+        sandbox: sandbox.map(Sandbox::control),
+        calls: Some(setup.calls.subscribe()),
+        signals: None,
+        clock: crate::lifecycle::engine::system_clock(),
+    };
     let mut guard = match TerminalGuard::enter() {
         Ok(g) => g,
         Err(e) => {
-            eprintln!("pleo-keys: could not take over the terminal: {e}");
+            output::err(&format!("could not take over the terminal: {e}"));
             return EXIT_UNKNOWN;
         }
     };
-    match Signals::install() {
+    match Shutdown::install() {
         Ok(s) => services.signals = Some(s),
         Err(e) => tracing::warn!(error = %e, "no signal handlers; Ctrl-C and q still quit"),
     }
@@ -41,8 +52,16 @@ pub async fn run_dashboard(
     tracing::info!("dashboard started");
     let app = super::run(app, guard.terminal(), input, services).await;
     drop(guard);
-    tracing::info!(state = app.lifecycle.reason(), "dashboard ended");
+    tracing::info!(state = %app.reason, "dashboard ended");
     0
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str() + ".",
+        None => String::new(),
+    }
 }
 
 /// Terminal events read on a plain thread: `event::read` blocks and cannot be cancelled, so this
@@ -73,7 +92,8 @@ fn spawn_input_thread() -> tokio::sync::mpsc::UnboundedReceiver<event::Event> {
     rx
 }
 
-/// The model at start-up, from the engine's paths and the state files (no store or network access).
+/// The model at start-up, from what is stored (no key store access beyond asking whether it
+/// needs a passphrase, no network).
 pub fn build_app(
     engine: &Engine,
     sandbox: bool,
@@ -81,9 +101,9 @@ pub fn build_app(
     revalidate_every: Duration,
     now: jiff::Timestamp,
 ) -> App {
-    let paths = &engine.paths;
+    let paths = &engine.home.paths;
     let ctx = Context {
-        environment: engine.endpoint.environment.clone(),
+        environment: engine.endpoint.environment,
         base_url: engine.endpoint.base_url.to_string(),
         sandbox,
         version: env!("CARGO_PKG_VERSION"),
@@ -92,6 +112,7 @@ pub fn build_app(
         audit_log: paths.audit_log.clone(),
         log_dir: paths.log_dir.clone(),
         store: engine.store.location(),
+        required_scopes: engine.required_scopes.clone(),
         revalidate_every,
         demo_keys: if sandbox {
             DEMO_KEYS
@@ -102,38 +123,21 @@ pub fn build_app(
             Vec::new()
         },
     };
-    let state = load_state(&paths.state_file).ok().flatten();
-    let last = load_last_check(&paths.last_check_file).ok().flatten();
-    let mut facts = Facts::default();
-    if let Some(s) = &state {
-        facts.company_id = Some(s.company_id.clone());
-        facts.company_name = s.company_name.clone();
-        facts.key_hint = Some(s.key_hint.clone()).filter(|h| !h.is_empty());
-        facts.installation_status = Some(s.installation_status.clone()).filter(|h| !h.is_empty());
-        facts.required_scopes = s.required_scopes.clone();
-        facts.granted_scopes = s.granted_scopes.clone();
-        facts.expires_on = s.key_expires_on;
-        facts.key_source = Some(engine.store.location());
+    let stored = engine.status();
+    let need = engine.store.passphrase_need();
+    let key_file = need == Some(PassphraseNeed::Unlock);
+    let has_key = engine.env_key.is_some() || stored.facts.is_some() || key_file;
+    let mut app = App::new(ctx, stored.facts.clone(), has_key, theme, now);
+    app.last_checked_at = stored.checked_at;
+    if !has_key {
+        app.lifecycle = stored.lifecycle;
+        app.reason = stored.reason;
     }
-    if let Some(l) = &last {
-        facts.last_checked_at = Some(l.checked_at);
-        facts.last_success_at = l.last_success_at;
-    }
-    if let Some(k) = &engine.env_key {
-        facts.key_hint = Some(k.hint());
-        facts.key_source = Some("the PLEO_API_KEY environment variable (not stored)".into());
-    }
-    let file_store = engine.store.kind() == StoreKind::EncryptedFile;
-    let key_file = file_store && paths.secret_file.exists();
-    let has_key = engine.env_key.is_some() || state.is_some() || key_file;
-    let mut app = App::new(ctx, facts, has_key, theme, now);
     // The passphrase is asked inside the dashboard: a raw-mode terminal cannot take a prompt.
-    let no_passphrase =
-        engine.env_key.is_none() && std::env::var_os("PLEO_KEYS_PASSPHRASE").is_none();
-    if key_file && no_passphrase {
+    if key_file && engine.env_key.is_none() {
         app.overlay = Overlay::Passphrase(PassphrasePrompt::default());
     }
     // A new key file: the first key entered asks for the passphrase to encrypt it with.
-    app.needs_new_passphrase = file_store && !key_file && no_passphrase;
+    app.needs_new_passphrase = need == Some(PassphraseNeed::Choose);
     app
 }

@@ -62,7 +62,7 @@ pub fn restore() {
     let _ = terminal::disable_raw_mode();
 }
 
-/// Restore the terminal before the previous hook (color-eyre's, installed in `main`) prints.
+/// Restore the terminal before the previous hook (the one `main` installs) prints.
 pub fn install_panic_hook() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {

@@ -1,14 +1,16 @@
 //! The audit log: one JSON object per line, append-only, never the key (only its fingerprint).
 
 use serde::{Deserialize, Serialize};
-use std::fs::OpenOptions;
 use std::io::Write;
-use std::os::unix::fs::{FileExt, OpenOptionsExt};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use super::StoreError;
-use super::atomic::read_bytes;
-use crate::secret::ApiKey;
+use super::files::{self, Readers};
+use crate::domain::{CompanyId, KeyId, KeySource, Reason};
+
+/// The most read back from the audit log at once (its newest part).
+pub const MAX_AUDIT_READ: u64 = 8 * 1024 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -17,11 +19,20 @@ pub enum AuditKind {
     ActivationPassed,
     ActivationFailed,
     KeyReplaced,
+    /// The previous key after a replacement: delete it in Pleo.
+    KeyRetired,
+    /// A new key failed; the current one stays.
+    ReplacementFailed,
     CompanyChangeConfirmed,
-    CompanyChangeRefused,
+    #[serde(alias = "company_change_refused")]
+    CompanyChangeDeclined,
     RevalidationPassed,
     RevalidationFailed,
+    ExpiryRecorded,
+    PassphraseChanged,
     KeyForgotten,
+    /// `forget` could not remove everything; what failed is in the detail.
+    ForgetFailed,
     /// A kind written by a newer pleo-keys; kept readable rather than dropping the line.
     #[serde(other)]
     Unknown,
@@ -33,6 +44,10 @@ pub struct AuditEvent {
     pub event: AuditKind,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_fingerprint: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_hint: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_source: Option<KeySource>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -46,17 +61,27 @@ pub struct AuditEvent {
 }
 
 impl AuditEvent {
-    /// Now, by whom (USER/LOGNAME) and from where (SSH client address), if known.
+    /// Now, by whom (USER/LOGNAME, else the uid's passwd entry) and from where (SSH client
+    /// address), if known.
     pub fn new(event: AuditKind) -> AuditEvent {
         let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        let os_user = env("USER").or_else(|| env("LOGNAME"));
+        let os_user = env("USER")
+            .or_else(|| env("LOGNAME"))
+            .or_else(passwd_name)
+            .map(|u| crate::domain::sanitize(&u, 64));
         let ssh_client = env("SSH_CLIENT")
             .or_else(|| env("SSH_CONNECTION"))
-            .and_then(|v| v.split_whitespace().next().map(str::to_owned));
+            .and_then(|v| {
+                v.split_whitespace()
+                    .next()
+                    .map(|a| crate::domain::sanitize(a, 64))
+            });
         AuditEvent {
             time: jiff::Timestamp::now(),
             event,
             key_fingerprint: None,
+            key_hint: None,
+            key_source: None,
             company_id: None,
             reason: None,
             detail: None,
@@ -65,19 +90,25 @@ impl AuditEvent {
         }
     }
 
-    /// Records the key's fingerprint, never the key.
-    pub fn key(mut self, key: &ApiKey) -> Self {
-        self.key_fingerprint = Some(key.fingerprint());
+    /// Records the key's hint and fingerprint, never the key.
+    pub fn key(mut self, key: &KeyId) -> Self {
+        self.key_fingerprint = Some(key.fingerprint.clone());
+        self.key_hint = Some(key.hint.clone());
         self
     }
 
-    pub fn company(mut self, company_id: &str) -> Self {
-        self.company_id = Some(company_id.to_owned());
+    pub fn source(mut self, source: KeySource) -> Self {
+        self.key_source = Some(source);
         self
     }
 
-    pub fn reason(mut self, reason: &str) -> Self {
-        self.reason = Some(reason.to_owned());
+    pub fn company(mut self, company_id: CompanyId) -> Self {
+        self.company_id = Some(company_id.to_string());
+        self
+    }
+
+    pub fn reason(mut self, reason: Reason) -> Self {
+        self.reason = Some(reason.as_str().to_owned());
         self
     }
 
@@ -110,13 +141,7 @@ impl AuditLog {
         })?;
         line.push(b'\n');
         // Readable too, to look at the last byte (see `ends_torn`).
-        let mut file = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .create(true)
-            .mode(0o600)
-            .open(&self.path)
-            .map_err(|e| StoreError::io("open the audit log", &self.path, e))?;
+        let mut file = files::open_append(&self.path)?;
         // After a crash mid-write the file may end without a newline; start on a fresh line
         // so the torn fragment does not swallow this event.
         if ends_torn(&file) {
@@ -150,7 +175,7 @@ pub fn read_audit(path: &Path) -> Result<Vec<AuditEvent>, StoreError> {
 
 /// Like [`read_audit`], also returning how many lines were skipped.
 pub fn read_audit_counted(path: &Path) -> Result<(Vec<AuditEvent>, usize), StoreError> {
-    let Some(bytes) = read_bytes(path)? else {
+    let Some(bytes) = read_tail(path, MAX_AUDIT_READ)? else {
         return Ok((Vec::new(), 0));
     };
     let mut events = Vec::new();
@@ -167,6 +192,57 @@ pub fn read_audit_counted(path: &Path) -> Result<(Vec<AuditEvent>, usize), Store
     Ok((events, skipped))
 }
 
+/// The last `cap` bytes of a log (from the start of a line), checked like every home file.
+pub(crate) fn read_tail(path: &Path, cap: u64) -> Result<Option<Vec<u8>>, StoreError> {
+    use std::io::{Read, Seek, SeekFrom};
+    let Some(file) = files::open_read(path, Readers::OwnerOnly)? else {
+        return Ok(None);
+    };
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if len == 0 {
+        return Ok(None);
+    }
+    let mut file = file;
+    let start = len.saturating_sub(cap);
+    file.seek(SeekFrom::Start(start))
+        .map_err(|e| StoreError::io("read", path, e))?;
+    let mut bytes = Vec::new();
+    file.take(cap)
+        .read_to_end(&mut bytes)
+        .map_err(|e| StoreError::io("read", path, e))?;
+    if start > 0 {
+        // Drop the partial first line.
+        let cut = bytes.iter().position(|&b| b == b'\n').map_or(bytes.len(), |i| i + 1);
+        bytes.drain(..cut);
+    }
+    Ok(Some(bytes))
+}
+
+/// The login name of this process's uid, for an audit line when `$USER` is unset (cron, systemd).
+fn passwd_name() -> Option<String> {
+    let mut buf = vec![0u8; 4096];
+    // SAFETY: a zeroed passwd is a valid out-parameter; getpwuid_r writes strings into `buf`
+    // and points `pwd`'s fields there; `result` is null when no entry was found.
+    unsafe {
+        let mut pwd: libc::passwd = std::mem::zeroed();
+        let mut result: *mut libc::passwd = std::ptr::null_mut();
+        let rc = libc::getpwuid_r(
+            libc::geteuid(),
+            &mut pwd,
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+            &mut result,
+        );
+        if rc != 0 || result.is_null() || pwd.pw_name.is_null() {
+            return None;
+        }
+        std::ffi::CStr::from_ptr(pwd.pw_name)
+            .to_str()
+            .ok()
+            .map(str::to_owned)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,22 +253,24 @@ mod tests {
     fn append_and_read_back_without_the_key() {
         let tmp = tempfile::tempdir().unwrap();
         let log = AuditLog::new(tmp.path().join("audit.log"));
-        let (key, _) = ApiKey::parse(KEY).unwrap();
-        log.append(AuditEvent::new(AuditKind::KeyEntered).key(&key))
+        let (key, _) = crate::secret::ApiKey::parse(KEY).unwrap();
+        let company = CompanyId::parse("11111111-1111-4111-8111-111111111111").unwrap();
+        log.append(AuditEvent::new(AuditKind::KeyEntered).key(&key.id()))
             .unwrap();
         log.append(
             AuditEvent::new(AuditKind::ActivationPassed)
-                .key(&key)
-                .company("c-1")
-                .reason("ok")
+                .key(&key.id())
+                .company(company)
+                .reason(Reason::Active)
                 .detail("scopes fine"),
         )
         .unwrap();
         let events = read_audit(log.path()).unwrap();
         assert_eq!(events.len(), 2);
         assert_eq!(events[0].event, AuditKind::KeyEntered);
-        assert_eq!(events[1].company_id.as_deref(), Some("c-1"));
+        assert_eq!(events[1].company_id, Some(company.to_string()));
         assert_eq!(events[1].key_fingerprint, Some(key.fingerprint()));
+        assert_eq!(events[1].key_hint, Some(key.hint()));
 
         let text = std::fs::read_to_string(log.path()).unwrap();
         assert!(!text.contains(key.expose()));
@@ -210,7 +288,10 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let log = AuditLog::new(tmp.path().join("audit.log"));
         log.append(AuditEvent::new(AuditKind::KeyEntered)).unwrap();
-        let mut f = OpenOptions::new().append(true).open(log.path()).unwrap();
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(log.path())
+            .unwrap();
         f.write_all(b"{\"time\":\"2026-01-0").unwrap();
         drop(f);
         let (events, skipped) = read_audit_counted(log.path()).unwrap();
@@ -233,7 +314,23 @@ mod tests {
             "{\"time\":\"2026-01-02T03:04:05Z\",\"event\":\"from_the_future\"}\n",
         )
         .unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
         assert_eq!(read_audit(&path).unwrap()[0].event, AuditKind::Unknown);
+    }
+
+    #[test]
+    fn the_os_user_is_known_even_without_user_in_the_environment() {
+        assert!(passwd_name().is_some_and(|n| !n.is_empty()));
+    }
+
+    #[test]
+    fn old_kind_names_still_read() {
+        let e: AuditEvent = serde_json::from_str(
+            r#"{"time":"2026-01-02T03:04:05Z","event":"company_change_refused"}"#,
+        )
+        .unwrap();
+        assert_eq!(e.event, AuditKind::CompanyChangeDeclined);
     }
 
     #[test]

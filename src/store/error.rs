@@ -8,6 +8,12 @@ const FORGET_HINT: &str = "run `pleo-keys forget` and enter the key again";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    #[error(
+        "cannot find a home directory for pleo-keys' files: set PLEO_KEYS_HOME or pass --home DIR"
+    )]
+    NoHome,
+    #[error("{0}")]
+    Busy(String),
     #[error("cannot {action} {}: {source}. Check the folder's permissions and free space", path.display())]
     Io {
         action: &'static str,
@@ -44,12 +50,34 @@ pub enum StoreError {
     )]
     Timeout { store: String, secs: u64 },
     #[error(
-        "the key file {} needs a passphrase and there is no terminal to ask for it. Set PLEO_KEYS_PASSPHRASE",
+        "the key file {} is locked: it needs its passphrase (from a prompt, PLEO_KEYS_PASSPHRASE, PLEO_KEYS_PASSPHRASE_FILE or systemd's $CREDENTIALS_DIRECTORY)",
         path.display()
     )]
-    MissingPassphrase { path: PathBuf },
-    #[error("cannot read the passphrase for {} from the terminal: {source}. Set PLEO_KEYS_PASSPHRASE instead", path.display())]
-    Prompt { path: PathBuf, source: io::Error },
+    Locked { path: PathBuf },
+    #[error(
+        "a new key file {} needs a passphrase to encrypt the key with (from a prompt, PLEO_KEYS_PASSPHRASE, PLEO_KEYS_PASSPHRASE_FILE or systemd's $CREDENTIALS_DIRECTORY)",
+        path.display()
+    )]
+    NeedsNewPassphrase { path: PathBuf },
+    #[error("{} is not used: {problem}. To fix it, {fix}", path.display())]
+    Unsafe {
+        path: PathBuf,
+        problem: String,
+        fix: String,
+    },
+    #[error(
+        "{} is {size} bytes, far more than pleo-keys ever writes there (at most {cap}); it was left untouched: move it aside and run the command again",
+        path.display()
+    )]
+    TooLarge { path: PathBuf, size: u64, cap: u64 },
+    #[error(
+        "the key in the {store} ({found}) is not the key the state file names ({expected}); it is not used. Enter the key again with `pleo-keys set-key`"
+    )]
+    KeyMismatch {
+        store: String,
+        found: String,
+        expected: String,
+    },
     #[error("an empty passphrase is not allowed for {}: choose one to protect the key", path.display())]
     EmptyPassphrase { path: PathBuf },
     #[error("the two passphrases differ; nothing was saved. Try again")]
@@ -87,9 +115,12 @@ impl StoreError {
         }
     }
 
-    /// No passphrase could be obtained (no terminal, no PLEO_KEYS_PASSPHRASE).
-    pub fn is_missing_passphrase(&self) -> bool {
-        matches!(self, StoreError::MissingPassphrase { .. })
+    /// The encrypted file store needs a passphrase before it can be used.
+    pub fn needs_passphrase(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Locked { .. } | StoreError::NeedsNewPassphrase { .. }
+        )
     }
 
     pub fn is_wrong_passphrase(&self) -> bool {

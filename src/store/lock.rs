@@ -2,10 +2,8 @@
 //! other's updates. The lock is held only around read-check-write of the files, never across a
 //! network call, so a waiter waits milliseconds, not a Pleo timeout.
 
-use std::fs::{File, OpenOptions};
+use std::fs::{File, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::os::unix::fs::OpenOptionsExt;
-use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -29,8 +27,10 @@ pub struct HomeLock {
 
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
-    #[error("could not open the lock file {path}: {source}")]
-    Open {
+    #[error("could not use the lock file: {0}")]
+    Open(#[from] super::StoreError),
+    #[error("could not lock {path}: {source}")]
+    Lock {
         path: PathBuf,
         source: std::io::Error,
     },
@@ -47,23 +47,21 @@ pub enum LockError {
 impl HomeLock {
     /// Take the lock, waiting up to `wait`. Blocking: call it off the async threads.
     pub fn acquire(path: &Path, wait: Duration) -> Result<HomeLock, LockError> {
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .open(path)
-            .map_err(|source| LockError::Open {
-                path: path.to_path_buf(),
-                source,
-            })?;
+        let mut file = super::files::open_lock_file(path)?;
         let started = Instant::now();
         let mut said = false;
         loop {
-            // SAFETY: flock on a descriptor we own; no memory is shared with the call.
-            let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-            if rc == 0 {
+            let locked = match file.try_lock() {
+                Ok(()) => true,
+                Err(TryLockError::WouldBlock) => false,
+                Err(TryLockError::Error(source)) => {
+                    return Err(LockError::Lock {
+                        path: path.to_path_buf(),
+                        source,
+                    });
+                }
+            };
+            if locked {
                 // Leave our pid for whoever waits next, so they can say who holds it.
                 let _ = file.set_len(0);
                 let _ = file.seek(SeekFrom::Start(0));
@@ -104,10 +102,7 @@ impl HomeLock {
 impl Drop for HomeLock {
     fn drop(&mut self) {
         // Closing the descriptor releases the lock too; unlocking first makes it immediate.
-        // SAFETY: as above.
-        unsafe {
-            libc::flock(self.file.as_raw_fd(), libc::LOCK_UN);
-        }
+        let _ = self.file.unlock();
     }
 }
 
@@ -125,7 +120,7 @@ fn holder_of(file: &mut File) -> String {
 pub async fn acquire(path: PathBuf, wait: Duration) -> Result<HomeLock, LockError> {
     match tokio::task::spawn_blocking(move || HomeLock::acquire(&path, wait)).await {
         Ok(r) => r,
-        Err(e) => Err(LockError::Open {
+        Err(e) => Err(LockError::Lock {
             path: PathBuf::new(),
             source: std::io::Error::other(e.to_string()),
         }),
@@ -141,7 +136,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(".lock");
         let first = HomeLock::acquire(&path, Duration::from_secs(1)).unwrap();
-        // flock locks belong to the open file description: a second open in this process conflicts.
+        // The lock belongs to the open file description: a second open in this process conflicts.
         let err = HomeLock::acquire(&path, Duration::from_millis(200)).unwrap_err();
         let msg = err.to_string();
         assert!(

@@ -1,35 +1,34 @@
-//! The state file (facts of the last successful activation) and the last-check file.
+//! The files that say what is stored: `state.json` (the facts of the last successful activation,
+//! with a generation every commit bumps), `last-check.json` (the last check's typed verdict) and
+//! `replacement.json` (present only while a key replacement runs).
 //!
-//! They are separate so that a failed check never rewrites what activation committed.
+//! They are separate so that a failed check never rewrites what activation committed, and an
+//! interrupted replacement leaves `state.json` exactly as it was.
 
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
-use super::atomic::{read_versioned, write_json};
-use super::{StoreError, StoreKind};
+use super::StoreError;
+use super::files::{self, MAX_STATE_BYTES};
+use crate::domain::{
+    CompanyId, ConnectionFacts, Environment, InstallationStatus, KeyId, KeySource, OrganizationId,
+    Reason, Text,
+};
+use crate::lifecycle::Lifecycle;
 
-pub const STATE_VERSION: u32 = 1;
-pub const LAST_CHECK_VERSION: u32 = 1;
+pub const STATE_VERSION: u32 = 2;
+pub const LAST_CHECK_VERSION: u32 = 2;
+pub const REPLACEMENT_VERSION: u32 = 1;
 
-/// What the last successful activation established. Unknown fields are ignored (newer minor writers).
+/// What the last successful activation established.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct State {
     pub version: u32,
-    /// "production" | "staging" | "sandbox" | "custom"
-    pub environment: String,
+    /// Bumped by every write: a run commits only if it is still the one it started from.
+    pub generation: u64,
+    pub environment: Environment,
     pub base_url: String,
-    pub company_id: String,
-    pub company_name: Option<String>,
-    pub organization_id: Option<String>,
-    pub required_scopes: Vec<String>,
-    pub granted_scopes: Vec<String>,
-    pub installation_id: String,
-    pub installation_status: String,
-    pub key_hint: String,
-    pub key_fingerprint: String,
-    pub store_kind: StoreKind,
-    pub activated_at: jiff::Timestamp,
-    pub key_expires_on: Option<jiff::civil::Date>,
+    pub facts: ConnectionFacts,
 }
 
 /// The outcome of the most recent check, successful or not.
@@ -37,133 +36,161 @@ pub struct State {
 pub struct LastCheck {
     pub version: u32,
     pub checked_at: jiff::Timestamp,
-    pub status: String,
-    pub reason: String,
-    pub message: String,
-    pub active: bool,
+    pub reason: Reason,
+    pub lifecycle: Lifecycle,
+    /// The key checked.
+    pub key: Option<KeyId>,
     pub last_success_at: Option<jiff::Timestamp>,
-    pub key_fingerprint: Option<String>,
-    pub superseded: bool,
+}
+
+/// A replacement in progress: written before the new key is tried, removed when it is settled.
+/// Left behind only by a process that died meanwhile.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Replacement {
+    pub version: u32,
+    pub pid: u32,
+    pub started_at: jiff::Timestamp,
+    pub candidate: KeyId,
+}
+
+impl Replacement {
+    /// The process that wrote it is gone: the replacement was interrupted.
+    pub fn is_stale(&self) -> bool {
+        let Ok(pid) = libc::pid_t::try_from(self.pid) else {
+            return true;
+        };
+        if self.pid == std::process::id() {
+            return false;
+        }
+        // SAFETY: kill with signal 0 only checks that the process exists.
+        let alive = unsafe { libc::kill(pid, 0) } == 0
+            || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
+        !alive
+    }
+}
+
+#[derive(Deserialize)]
+struct Version {
+    version: u32,
+}
+
+/// Decode a versioned file's bytes; `path` only names it in errors.
+fn version_of(path: &Path, bytes: &[u8], supported: u32) -> Result<u32, StoreError> {
+    // Check the version first: a newer file may not parse as our type at all.
+    let v: Version = files::parse_json(path, bytes)?;
+    if v.version > supported {
+        return Err(StoreError::NewerVersion {
+            path: path.to_path_buf(),
+            found: v.version,
+            supported,
+        });
+    }
+    Ok(v.version)
 }
 
 pub fn load_state(path: &Path) -> Result<Option<State>, StoreError> {
-    read_versioned(path, STATE_VERSION)
+    match files::read_private(path, MAX_STATE_BYTES, files::Readers::OwnerOnly)? {
+        None => Ok(None),
+        Some(bytes) => parse_state(path, &bytes).map(Some),
+    }
 }
 
 /// The state file's bytes as read from `path` (for callers and fuzzers that have the bytes).
 pub fn parse_state(path: &Path, bytes: &[u8]) -> Result<State, StoreError> {
-    super::atomic::decode_versioned(path, bytes, STATE_VERSION)
+    match version_of(path, bytes, STATE_VERSION)? {
+        1 => {
+            let old: StateV1 = files::parse_json(path, bytes)?;
+            old.migrate().map_err(|problem| StoreError::Corrupt {
+                path: path.to_path_buf(),
+                problem,
+            })
+        }
+        _ => files::parse_json(path, bytes),
+    }
 }
 
 pub fn save_state(path: &Path, state: &State) -> Result<(), StoreError> {
-    write_json(path, state)
+    files::write_json(path, state)
 }
 
+/// The last check, or `None` when there was none or it was written by a version before typed
+/// verdicts (it is only a cache of the last answer).
 pub fn load_last_check(path: &Path) -> Result<Option<LastCheck>, StoreError> {
-    read_versioned(path, LAST_CHECK_VERSION)
+    let Some(bytes) = files::read_private(path, MAX_STATE_BYTES, files::Readers::OwnerOnly)? else {
+        return Ok(None);
+    };
+    if version_of(path, &bytes, LAST_CHECK_VERSION)? < LAST_CHECK_VERSION {
+        return Ok(None);
+    }
+    files::parse_json(path, &bytes).map(Some)
 }
 
 pub fn save_last_check(path: &Path, check: &LastCheck) -> Result<(), StoreError> {
-    write_json(path, check)
+    files::write_json(path, check)
+}
+
+pub fn load_replacement(path: &Path) -> Result<Option<Replacement>, StoreError> {
+    files::read_json(path, MAX_STATE_BYTES)
+}
+
+pub fn save_replacement(path: &Path, r: &Replacement) -> Result<(), StoreError> {
+    files::write_json(path, r)
+}
+
+/// `state.json` as versions before 0.2 wrote it; read and converted, never written.
+#[derive(Deserialize)]
+struct StateV1 {
+    environment: Environment,
+    base_url: String,
+    company_id: String,
+    company_name: Option<String>,
+    organization_id: Option<String>,
+    required_scopes: Vec<String>,
+    granted_scopes: Vec<String>,
+    installation_id: String,
+    installation_status: String,
+    key_hint: String,
+    key_fingerprint: String,
+    store_kind: KeySource,
+    activated_at: jiff::Timestamp,
+    key_expires_on: Option<jiff::civil::Date>,
+}
+
+impl StateV1 {
+    fn migrate(self) -> Result<State, String> {
+        let company_id = CompanyId::parse(&self.company_id).map_err(|e| e.to_string())?;
+        let organization_id = match &self.organization_id {
+            Some(o) => Some(OrganizationId::parse(o).map_err(|e| e.to_string())?),
+            None => None,
+        };
+        let key: KeyId = serde_json::from_value(serde_json::json!({
+            "hint": self.key_hint, "fingerprint": self.key_fingerprint
+        }))
+        .map_err(|e| e.to_string())?;
+        Ok(State {
+            version: STATE_VERSION,
+            generation: 1,
+            environment: self.environment,
+            base_url: self.base_url,
+            facts: ConnectionFacts {
+                company_id,
+                company_name: self.company_name.as_deref().map(Text::new),
+                company_name_read_at: None,
+                organization_id,
+                key,
+                key_source: self.store_kind,
+                installation_id: Text::new(&self.installation_id),
+                installation_status: InstallationStatus::from(self.installation_status),
+                installation_error: None,
+                required_scopes: crate::domain::scopes::normalise(&self.required_scopes),
+                granted_scopes: Some(crate::domain::scopes::normalise(&self.granted_scopes)),
+                expires_on: self.key_expires_on,
+                last_good_check: None,
+                activated_at: self.activated_at,
+            },
+        })
+    }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn sample() -> State {
-        State {
-            version: STATE_VERSION,
-            environment: "staging".into(),
-            base_url: "https://external.staging.pleo.io".into(),
-            company_id: "c-1".into(),
-            company_name: Some("Acme".into()),
-            organization_id: None,
-            required_scopes: vec!["export-jobs:read".into()],
-            granted_scopes: vec!["export-jobs:read".into(), "export-items:read".into()],
-            installation_id: "i-1".into(),
-            installation_status: "ACTIVE".into(),
-            key_hint: "…0d75".into(),
-            key_fingerprint: "abcdef012345".into(),
-            store_kind: StoreKind::EncryptedFile,
-            activated_at: "2026-01-02T03:04:05Z".parse().unwrap(),
-            key_expires_on: Some(jiff::civil::date(2027, 1, 2)),
-        }
-    }
-
-    #[test]
-    fn state_round_trip() {
-        let tmp = tempfile::tempdir().unwrap();
-        let path = tmp.path().join("state.json");
-        assert_eq!(load_state(&path).unwrap(), None);
-        save_state(&path, &sample()).unwrap();
-        assert_eq!(load_state(&path).unwrap(), Some(sample()));
-        let text = std::fs::read_to_string(&path).unwrap();
-        assert!(
-            text.contains("\"store_kind\": \"encrypted_file\""),
-            "{text}"
-        );
-    }
-
-    #[test]
-    fn newer_version_is_refused() {
-        let tmp = tempfile::tempdir().unwrap();
-        let path = tmp.path().join("state.json");
-        let mut v = serde_json::to_value(sample()).unwrap();
-        v["version"] = 2.into();
-        // A newer writer may also have dropped fields we need: the version message still wins.
-        v.as_object_mut().unwrap().remove("company_id");
-        std::fs::write(&path, serde_json::to_vec(&v).unwrap()).unwrap();
-        let msg = load_state(&path).unwrap_err().to_string();
-        assert!(msg.contains("newer pleo-keys"), "{msg}");
-        assert!(msg.contains(&path.display().to_string()), "{msg}");
-    }
-
-    #[test]
-    fn unknown_field_accepted_missing_field_refused() {
-        let tmp = tempfile::tempdir().unwrap();
-        let path = tmp.path().join("state.json");
-        let mut v = serde_json::to_value(sample()).unwrap();
-        v["added_later"] = "whatever".into();
-        std::fs::write(&path, serde_json::to_vec(&v).unwrap()).unwrap();
-        assert_eq!(load_state(&path).unwrap(), Some(sample()));
-
-        v.as_object_mut().unwrap().remove("company_id");
-        let bytes = serde_json::to_vec(&v).unwrap();
-        std::fs::write(&path, &bytes).unwrap();
-        let msg = load_state(&path).unwrap_err().to_string();
-        assert!(msg.contains("company_id"), "{msg}");
-        assert_eq!(std::fs::read(&path).unwrap(), bytes, "left untouched");
-    }
-
-    #[test]
-    fn corrupt_state_is_named_and_left_byte_for_byte() {
-        let tmp = tempfile::tempdir().unwrap();
-        let path = tmp.path().join("state.json");
-        let garbage = b"{\"version\": 1, \"environ\x00\xff";
-        std::fs::write(&path, garbage).unwrap();
-        let err = load_state(&path).unwrap_err();
-        assert!(matches!(err, StoreError::Corrupt { .. }));
-        assert!(err.to_string().contains(&path.display().to_string()));
-        assert_eq!(std::fs::read(&path).unwrap(), garbage);
-    }
-
-    #[test]
-    fn last_check_round_trip() {
-        let tmp = tempfile::tempdir().unwrap();
-        let path = tmp.path().join("last-check.json");
-        let check = LastCheck {
-            version: LAST_CHECK_VERSION,
-            checked_at: "2026-01-02T03:04:05Z".parse().unwrap(),
-            status: "key_rejected".into(),
-            reason: "unauthorized".into(),
-            message: "API key rejected".into(),
-            active: false,
-            last_success_at: None,
-            key_fingerprint: Some("abcdef012345".into()),
-            superseded: false,
-        };
-        save_last_check(&path, &check).unwrap();
-        assert_eq!(load_last_check(&path).unwrap(), Some(check));
-    }
-}
+mod tests;

@@ -3,6 +3,7 @@
 use super::theme::Styles;
 use crate::app::App;
 use crate::app::model::{ago, countdown};
+use crate::domain::InstallationStatus;
 use crate::lifecycle::Lifecycle;
 use crate::lifecycle::activation::EXPIRY_WARNING_DAYS;
 use ratatui::Frame;
@@ -20,15 +21,12 @@ fn row(label: &str, value: Vec<Span<'static>>, styles: &Styles) -> Line<'static>
 }
 
 fn company(app: &App) -> (Option<String>, Option<String>) {
-    match &app.lifecycle {
-        Lifecycle::Active {
-            company_id,
-            company_name,
-        } => (
-            Some(company_id.clone()),
-            company_name.clone().or(app.facts.company_name.clone()),
+    match &app.facts {
+        Some(f) => (
+            Some(f.company_id.to_string()),
+            f.company_name.as_ref().map(|n| n.to_string()),
         ),
-        _ => (app.facts.company_id.clone(), app.facts.company_name.clone()),
+        None => (None, None),
     }
 }
 
@@ -38,7 +36,7 @@ fn says_connected(app: &App, inner_width: u16) -> bool {
 }
 
 pub fn lines(app: &App, styles: &Styles, inner_width: u16) -> Vec<Line<'static>> {
-    let facts = &app.facts;
+    let facts = app.facts.as_ref();
     let (company_id, company_name) = company(app);
     let value_w = (inner_width as usize).saturating_sub(LABEL);
     let mut out = Vec::new();
@@ -71,20 +69,19 @@ pub fn lines(app: &App, styles: &Styles, inner_width: u16) -> Vec<Line<'static>>
         }],
         styles,
     ));
-    let key = match (&facts.key_hint, app.has_key) {
-        (Some(hint), _) => Span::raw(hint.clone()),
+    let key = match (facts, app.has_key) {
+        (Some(f), _) => Span::raw(f.key.hint.clone()),
         (None, true) => Span::raw("stored"),
         (None, false) => Span::styled("none", styles.dim),
     };
     out.push(row("API key", vec![key], styles));
-    let store = facts.key_source.clone().unwrap_or(app.ctx.store.clone());
     out.push(row(
         "Stored in",
-        vec![Span::raw(super::truncate(&store, value_w))],
+        vec![Span::raw(super::truncate(&app.key_location(), value_w))],
         styles,
     ));
-    let installation = match facts.installation_status.as_deref() {
-        Some("ACTIVATED") => Span::styled("✔ ACTIVATED", styles.ok),
+    let installation = match facts.map(|f| &f.installation_status) {
+        Some(InstallationStatus::Activated) => Span::styled("✔ ACTIVATED", styles.ok),
         Some(other) => Span::styled(format!("✖ {other}"), styles.error),
         None => Span::styled("unknown", styles.dim),
     };
@@ -101,7 +98,7 @@ pub fn lines(app: &App, styles: &Styles, inner_width: u16) -> Vec<Line<'static>>
         Span::styled("not scheduled", styles.dim)
     };
     out.push(row("Next check", vec![next], styles));
-    if let (Some(date), Some(days)) = (facts.expires_on, app.expires_in_days()) {
+    if let (Some(date), Some(days)) = (facts.and_then(|f| f.expires_on), app.expires_in_days()) {
         let when = match days {
             d if d < 0 => format!("{} ago, passed", plural(-d)),
             0 => "today".to_string(),
@@ -130,14 +127,14 @@ fn plural(days: i32) -> String {
 }
 
 fn last_ok(app: &App, styles: &Styles) -> Vec<Span<'static>> {
-    let facts = &app.facts;
-    let mut spans = vec![match facts.last_success_at {
+    let last_ok = app.facts.as_ref().and_then(|f| f.last_good_check);
+    let mut spans = vec![match last_ok {
         Some(at) => Span::raw(ago(app.now, at)),
         None => Span::styled("never", styles.dim),
     }];
     // A newer failed attempt is worth saying, so "2 min ago" is not read as "fine now".
-    if let Some(tried) = facts.last_checked_at
-        && facts.last_success_at.is_none_or(|ok| tried > ok)
+    if let Some(tried) = app.last_checked_at
+        && last_ok.is_none_or(|ok| tried > ok)
     {
         spans.push(Span::styled(
             format!(" (tried {})", ago(app.now, tried)),
@@ -156,10 +153,10 @@ pub fn render(
 ) {
     let (company_id, _) = company(app);
     let title = match (&app.lifecycle, company_id) {
-        (Lifecycle::Active { .. }, _) if says_connected(app, area.width.saturating_sub(2)) => {
+        (Lifecycle::Active, _) if says_connected(app, area.width.saturating_sub(2)) => {
             " Connection "
         }
-        (Lifecycle::Active { .. }, _) => " Connected to ",
+        (Lifecycle::Active, _) => " Connected to ",
         (Lifecycle::Degraded(_), Some(_)) => " Connection (last good) ",
         (_, Some(_)) => " Connection (last known) ",
         (_, None) => " Connection ",

@@ -12,7 +12,7 @@ use ratatui::widgets::Paragraph;
 pub(crate) fn state_label(lifecycle: &Lifecycle) -> (&'static str, &'static str, BannerLevel) {
     use BannerLevel::*;
     match lifecycle {
-        Lifecycle::Active { .. } => ("●", "ACTIVE", Success),
+        Lifecycle::Active => ("●", "ACTIVE", Success),
         Lifecycle::Activating => ("◌", "ACTIVATING", Info),
         Lifecycle::NotConfigured => ("○", "NOT CONFIGURED", Info),
         Lifecycle::InvalidKeyFormat { .. } => ("✖", "INVALID KEY", Error),
@@ -22,14 +22,14 @@ pub(crate) fn state_label(lifecycle: &Lifecycle) -> (&'static str, &'static str,
         Lifecycle::InstallationInactive { .. } => ("✖", "INSTALLATION INACTIVE", Error),
         Lifecycle::CompanyMismatch { .. } => ("▲", "COMPANY MISMATCH", Warning),
         Lifecycle::CompanyRequired { .. } => ("▲", "CHOOSE COMPANY", Warning),
-        Lifecycle::Superseded { .. } => ("▲", "NOT ACTIVE", Warning),
+        Lifecycle::ReplacementPending { .. } => ("▲", "REPLACEMENT PENDING", Warning),
         Lifecycle::Degraded(_) => ("▲", "DEGRADED", Warning),
         Lifecycle::StorageError { .. } => ("✖", "STORAGE ERROR", Error),
     }
 }
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, styles: &Styles) {
-    let (badge, badge_style) = environment_badge(app.theme, &app.ctx.environment);
+    let (badge, badge_style) = environment_badge(app.theme, app.ctx.environment);
     let (glyph, word, level) = state_label(&app.lifecycle);
     let state_style = styles
         .level(level)

@@ -5,7 +5,7 @@ mod calls;
 mod connection;
 mod footer;
 mod header;
-mod modals;
+mod overlay;
 mod scopes;
 pub mod theme;
 mod welcome;
@@ -54,12 +54,12 @@ pub fn render(frame: &mut Frame, app: &App) {
         render_body(frame, body, app, &styles);
     }
     footer::render(frame, footer_area, app, &styles);
-    modals::render(frame, body, app, &styles);
+    overlay::render(frame, body, app, &styles);
 }
 
 /// No key and nothing known yet: explain where the key comes from instead of empty panels.
 fn shows_welcome(app: &App) -> bool {
-    matches!(app.lifecycle, Lifecycle::NotConfigured) && app.facts == Default::default()
+    matches!(app.lifecycle, Lifecycle::NotConfigured) && app.facts.is_none()
 }
 
 fn render_body(frame: &mut Frame, body: Rect, app: &App, styles: &Styles) {

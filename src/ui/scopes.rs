@@ -3,7 +3,7 @@
 use super::theme::Styles;
 use crate::app::App;
 use crate::lifecycle::Lifecycle;
-use crate::lifecycle::scopes::{extra, missing};
+use crate::domain::scopes::{extra, missing};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;
@@ -11,14 +11,23 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
 pub fn lines(app: &App, styles: &Styles) -> Vec<Line<'static>> {
-    let facts = &app.facts;
-    if facts.required_scopes.is_empty() && facts.granted_scopes.is_empty() {
+    let Some(facts) = &app.facts else {
         return vec![Line::styled("known after the first check", styles.dim)];
-    }
+    };
+    let Some(granted) = &facts.granted_scopes else {
+        let mut out = vec![Line::styled("▲ not verified by Pleo", styles.warning)];
+        out.extend(
+            facts
+                .required_scopes
+                .iter()
+                .map(|s| Line::styled(format!("? {s}"), styles.dim)),
+        );
+        return out;
+    };
     // The lifecycle's own list wins: it is what the last check decided.
     let missing = match &app.lifecycle {
         Lifecycle::MissingScopes { missing } => missing.clone(),
-        _ => missing(&facts.required_scopes, &facts.granted_scopes),
+        _ => missing(&facts.required_scopes, granted),
     };
     let mut out: Vec<Line<'static>> = facts
         .required_scopes
@@ -35,7 +44,7 @@ pub fn lines(app: &App, styles: &Styles) -> Vec<Line<'static>> {
             }
         })
         .collect();
-    let extras = extra(&facts.required_scopes, &facts.granted_scopes);
+    let extras = extra(&facts.required_scopes, granted);
     if !extras.is_empty() {
         out.push(Line::styled("also granted:", styles.dim));
         out.extend(

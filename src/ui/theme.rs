@@ -2,6 +2,7 @@
 //! Mono uses only bold, reverse, underline and dim, so meaning is carried by glyphs and words.
 
 use crate::app::{BannerLevel, Theme};
+use crate::domain::Environment;
 use ratatui::style::{Color, Modifier, Style};
 
 #[derive(Debug, Clone, Copy)]
@@ -114,27 +115,27 @@ impl Palette {
 }
 
 /// The environment badge: production, staging, sandbox and custom differ at a glance, even in mono.
-pub fn environment_badge(theme: Theme, environment: &str) -> (String, Style) {
-    let name = environment.to_uppercase();
+pub fn environment_badge(theme: Theme, environment: Environment) -> (String, Style) {
+    let name = environment.as_str().to_uppercase();
     let bold = Modifier::BOLD;
     let style = if theme == Theme::Mono {
         match environment {
-            "production" => Style::new().add_modifier(bold | Modifier::REVERSED),
-            "staging" => Style::new().add_modifier(bold | Modifier::UNDERLINED),
+            Environment::Production => Style::new().add_modifier(bold | Modifier::REVERSED),
+            Environment::Staging => Style::new().add_modifier(bold | Modifier::UNDERLINED),
             _ => Style::new().add_modifier(bold),
         }
     } else {
         let (bg, fg) = match environment {
-            "production" => (Color::Red, Color::White),
-            "staging" => (Color::Yellow, Color::Black),
-            "sandbox" => (Color::Cyan, Color::Black),
-            _ => (Color::Magenta, Color::White),
+            Environment::Production => (Color::Red, Color::White),
+            Environment::Staging => (Color::Yellow, Color::Black),
+            Environment::Sandbox => (Color::Cyan, Color::Black),
+            Environment::Custom => (Color::Magenta, Color::White),
         };
         Style::new().bg(bg).fg(fg).add_modifier(bold)
     };
     // Mono has no background, so brackets mark the non-production badges' edges.
     let text = match (theme, environment) {
-        (Theme::Mono, "production") => format!(" {name} "),
+        (Theme::Mono, Environment::Production) => format!(" {name} "),
         (Theme::Mono, _) => format!("[{name}]"),
         _ => format!(" {name} "),
     };

@@ -2,7 +2,8 @@
 
 use super::theme::Styles;
 use super::{centered, wrap};
-use crate::app::{Action, App};
+use crate::app::App;
+use crate::app::keymap::{Action, key_label};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -28,7 +29,7 @@ pub fn render(frame: &mut Frame, body: Rect, app: &App, styles: &Styles) {
     lines.push(Line::raw(""));
     lines.push(Line::from(vec![
         Span::raw("Press "),
-        Span::styled(Action::EnterKey.key_label(), styles.key),
+        Span::styled(key_label(Action::EnterKey), styles.key),
         Span::raw(" to enter it."),
     ]));
     lines.push(Line::raw(""));

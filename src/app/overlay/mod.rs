@@ -1,0 +1,106 @@
+//! The overlays drawn over the dashboard, each in its own module with its state, its keys and
+//! its footer hints: key entry, passphrase, company confirmation, company picker, sandbox panel
+//! and help.
+
+mod company_picker;
+mod confirm_company;
+mod help;
+mod key_entry;
+mod passphrase;
+mod sandbox_panel;
+
+pub use company_picker::CompanyPicker;
+pub use confirm_company::ConfirmCompany;
+pub use key_entry::{KeyEntry, KeyField};
+pub use passphrase::PassphrasePrompt;
+pub use sandbox_panel::{SandboxAction, SandboxPanel};
+
+use super::keymap::{self, Binding};
+use super::model::App;
+use super::msg::Cmd;
+use ratatui::crossterm::event::KeyEvent;
+
+#[derive(Debug, Default)]
+pub enum Overlay {
+    #[default]
+    None,
+    KeyEntry(KeyEntry),
+    ConfirmCompany(ConfirmCompany),
+    ChooseCompany(CompanyPicker),
+    Passphrase(PassphrasePrompt),
+    Help,
+    Sandbox(SandboxPanel),
+}
+
+impl Overlay {
+    /// Waiting for Pleo or the store: the overlay takes no keys but Ctrl-C.
+    pub fn is_busy(&self) -> bool {
+        match self {
+            Overlay::KeyEntry(o) => o.busy,
+            Overlay::ConfirmCompany(o) => o.busy,
+            Overlay::ChooseCompany(o) => o.busy,
+            Overlay::Passphrase(o) => o.busy,
+            Overlay::None | Overlay::Help | Overlay::Sandbox(_) => false,
+        }
+    }
+
+    /// The keys that work now, for handling and the footer. `None`: the dashboard's own.
+    pub fn keymap(&self) -> Option<&'static [Binding]> {
+        if self.is_busy() {
+            return Some(keymap::BUSY);
+        }
+        Some(match self {
+            Overlay::None => return None,
+            Overlay::KeyEntry(_) => keymap::KEY_ENTRY,
+            Overlay::ConfirmCompany(_) => keymap::CONFIRM_COMPANY,
+            Overlay::ChooseCompany(_) => keymap::PICKER,
+            Overlay::Passphrase(_) => keymap::PASSPHRASE,
+            Overlay::Help => keymap::HELP,
+            Overlay::Sandbox(_) => keymap::SANDBOX,
+        })
+    }
+
+    /// The footer's words for an action whose meaning depends on the overlay's step.
+    pub fn short_for(&self, b: &Binding) -> &'static str {
+        match (self, b.action) {
+            (Overlay::Passphrase(p), keymap::Action::Submit) if p.creating => {
+                if p.first.is_none() {
+                    "next"
+                } else {
+                    "save the key"
+                }
+            }
+            _ => b.short,
+        }
+    }
+}
+
+/// A key press while an overlay is open. `None` when none is.
+pub(super) fn on_key(app: &mut App, ev: KeyEvent) -> Option<Vec<Cmd>> {
+    if app.overlay.is_busy() {
+        // Pleo is being asked: the fields are frozen until it answers.
+        return if matches!(app.overlay, Overlay::None) {
+            None
+        } else {
+            Some(vec![])
+        };
+    }
+    Some(match &app.overlay {
+        Overlay::None => return None,
+        Overlay::KeyEntry(_) => key_entry::on_key(app, ev),
+        Overlay::ConfirmCompany(_) => confirm_company::on_key(app, ev),
+        Overlay::ChooseCompany(_) => company_picker::on_key(app, ev),
+        Overlay::Passphrase(_) => passphrase::on_key(app, ev),
+        Overlay::Help => help::on_key(app, ev),
+        Overlay::Sandbox(_) => sandbox_panel::on_key(app, ev),
+    })
+}
+
+/// A paste: into the open field, if any; never as key presses anywhere.
+pub(super) fn on_paste(app: &mut App, text: &str) {
+    match &mut app.overlay {
+        Overlay::KeyEntry(entry) if !entry.busy => entry.paste(text),
+        Overlay::Passphrase(p) if !p.busy => p.paste(text),
+        _ => {}
+    }
+}

@@ -1,0 +1,114 @@
+//! `set-key`, `check` and `reactivate`: the commands that ask Pleo.
+
+use super::output::{self, outln};
+use super::prompt;
+use super::report::{Command, Report};
+use super::setup::Setup;
+use super::EXIT_UNKNOWN;
+use crate::cli::{ReactivateArgs, SetKeyArgs};
+use crate::lifecycle::{CompanyChange, Lifecycle, Outcome, ReplaceOptions};
+use crate::secret::ApiKey;
+
+pub fn print(setup: &Setup, outcome: &Outcome, command: Command, json: bool) -> i32 {
+    let engine = &setup.engine;
+    let report = Report::new(
+        outcome,
+        command,
+        &engine.endpoint,
+        &engine.required_scopes,
+        engine.today(),
+    );
+    let title = match command {
+        Command::SetKey => "pleo-keys set-key",
+        Command::Check => "pleo-keys check",
+        Command::Reactivate => "pleo-keys reactivate",
+        Command::Status => "pleo-keys status",
+    };
+    if json {
+        outln(&report.to_json());
+    } else {
+        output::out(&report.to_human(title));
+    }
+    report.exit_code()
+}
+
+fn changes(confirm: bool) -> CompanyChange {
+    if confirm {
+        CompanyChange::Confirm
+    } else {
+        CompanyChange::Refuse
+    }
+}
+
+pub async fn set_key(setup: &Setup, args: &SetKeyArgs) -> i32 {
+    let engine = &setup.engine;
+    let raw = match prompt::read_key() {
+        Ok(raw) => raw,
+        Err(msg) => {
+            output::err(&msg);
+            return EXIT_UNKNOWN;
+        }
+    };
+    let (key, warnings) = match ApiKey::parse(&raw) {
+        Ok(parsed) => parsed,
+        Err(problem) => {
+            // Refused locally: nothing reaches the network or a log.
+            let outcome = Outcome::bare(Lifecycle::InvalidKeyFormat {
+                problem: problem.to_string(),
+            });
+            return print(setup, &outcome, Command::SetKey, args.json);
+        }
+    };
+    drop(raw);
+    // An existing key file's passphrase is reused (asked once); a new file's is chosen now.
+    if let Err(msg) = prompt::unlock_store(&engine.store, true).await {
+        output::err(&msg);
+        return EXIT_UNKNOWN;
+    }
+    let opts = ReplaceOptions {
+        expires_on: args.expires,
+        company: args.company,
+        company_change: changes(args.confirm_company_change),
+    };
+    let mut outcome = engine.replace_key(key, &opts).await;
+    for w in warnings {
+        outcome.notes.push(w.message().to_string());
+    }
+    if engine.env_key.is_some() {
+        outcome.notes.push(
+            "PLEO_API_KEY is set in this environment: runs with it use that key instead of the stored one"
+                .into(),
+        );
+    }
+    print(setup, &outcome, Command::SetKey, args.json)
+}
+
+pub async fn check(setup: &Setup, json: bool) -> i32 {
+    let engine = &setup.engine;
+    if engine.env_key.is_none()
+        && let Err(msg) = prompt::unlock_store(&engine.store, false).await
+    {
+        let outcome = Outcome::bare(Lifecycle::StorageError {
+            detail: msg,
+            needs_passphrase: true,
+        });
+        return print(setup, &outcome, Command::Check, json);
+    }
+    let outcome = engine.check().await;
+    print(setup, &outcome, Command::Check, json)
+}
+
+pub async fn reactivate(setup: &Setup, args: &ReactivateArgs) -> i32 {
+    let engine = &setup.engine;
+    if let Err(msg) = prompt::unlock_store(&engine.store, false).await {
+        output::err(&msg);
+        return EXIT_UNKNOWN;
+    }
+    let opts = ReplaceOptions {
+        expires_on: None,
+        company: args.company,
+        company_change: changes(args.confirm_company_change),
+    };
+    let outcome = engine.reactivate(&opts).await;
+    print(setup, &outcome, Command::Reactivate, args.json)
+}

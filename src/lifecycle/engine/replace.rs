@@ -1,0 +1,249 @@
+//! Replacing the key, as a transaction: the new key is activated on its own, and stored only on
+//! full success (and, for another company, an explicit confirmation). A failed, interrupted or
+//! declined replacement changes nothing stored, and the current key is checked again before it
+//! is used (Pleo may have changed meanwhile).
+
+use super::{CompanyChange, Engine, ReplaceOptions};
+use crate::domain::{KeySource, Reason};
+use crate::lifecycle::activation::Mode;
+use crate::lifecycle::outcome::{Outcome, Replaced};
+use crate::lifecycle::state::Lifecycle;
+use crate::secret::ApiKey;
+use crate::store::{AuditEvent, AuditKind, Replacement, State};
+
+impl Engine {
+    /// A newly provided key.
+    pub async fn replace_key(&self, key: ApiKey, opts: &ReplaceOptions) -> Outcome {
+        self.replace_inner(key, opts, false).await
+    }
+
+    /// Deliberately activate the stored key again, as if it had just been entered (after an
+    /// inactive installation, or to switch an organisation key's company).
+    pub async fn reactivate(&self, opts: &ReplaceOptions) -> Outcome {
+        let key = match self.store.load().await {
+            Ok(Some(k)) => k,
+            Ok(None) => return Outcome::bare(Lifecycle::NotConfigured),
+            Err(e) => return self.storage(&e),
+        };
+        self.replace_inner(key, opts, true).await
+    }
+
+    async fn replace_inner(&self, key: ApiKey, opts: &ReplaceOptions, same_key: bool) -> Outcome {
+        let before = {
+            let _lock = match self.home.lock().await {
+                Ok(l) => l,
+                Err(e) => return self.storage(&e),
+            };
+            let before = match self.home.state() {
+                Ok(s) => s,
+                Err(e) => return self.storage(&e),
+            };
+            // Whoever uses the key (a gateway) holds traffic until this settles.
+            let marker = Replacement {
+                version: crate::store::state::REPLACEMENT_VERSION,
+                pid: std::process::id(),
+                started_at: self.now(),
+                candidate: key.id(),
+            };
+            if let Err(e) = self.home.save_replacement(&marker) {
+                return self.storage(&e);
+            }
+            if !same_key {
+                self.home.audit(
+                    AuditEvent::new(AuditKind::KeyEntered)
+                        .key(&key.id())
+                        .source(KeySource::Entered),
+                );
+            }
+            before
+        };
+        let source = if same_key {
+            self.store.kind()
+        } else {
+            KeySource::Entered
+        };
+        let mut input = self.input(Mode::Activate, source, before.as_ref().map(|s| &s.facts));
+        input.company_choice = opts.company;
+        input.confirm_company_change = opts.company_change == CompanyChange::Confirm;
+        input.expires_on = match (same_key, &before) {
+            // Re-activating the same key keeps its recorded expiry unless a new one is given.
+            (true, Some(s)) => opts.expires_on.or(s.facts.expires_on),
+            _ => opts.expires_on,
+        };
+        let (run, mut outcome) = self.run(&key, &input).await;
+
+        let lock = match self.home.lock().await {
+            Ok(l) => l,
+            Err(e) => return self.storage(&e),
+        };
+        match self.changed_meanwhile(before.as_ref()) {
+            Err(e) => return self.storage(&e),
+            Ok(true) => {
+                self.drop_own_marker();
+                return self.conflict();
+            }
+            Ok(false) => {}
+        }
+        let Some(facts) = run.facts.filter(|_| outcome.is_active()) else {
+            self.record_failure(&key, &outcome, opts, before.is_some(), same_key);
+            if same_key {
+                // A re-activation's verdict is the stored key's own.
+                let last = self.home.last_check().ok().flatten();
+                self.record_check(&outcome, last.and_then(|l| l.last_success_at));
+                self.drop_own_marker();
+                return outcome;
+            }
+            drop(lock);
+            return self.resume_current(outcome, before, opts).await;
+        };
+
+        // Commit: the key first, so a state file never names a key that was not stored.
+        if !same_key && let Err(e) = self.store.save(&key).await {
+            self.drop_own_marker();
+            let mut failed = self.storage(&e);
+            failed.key = Some(key.id());
+            failed.steps = outcome.steps;
+            return failed;
+        }
+        let facts = crate::domain::ConnectionFacts {
+            key_source: self.store.kind(),
+            activated_at: match &before {
+                Some(b) if same_key => b.facts.activated_at,
+                _ => facts.activated_at,
+            },
+            ..facts
+        };
+        let state = State {
+            version: crate::store::STATE_VERSION,
+            generation: before.as_ref().map_or(1, |s| s.generation + 1),
+            environment: self.endpoint.environment,
+            base_url: self.endpoint.base_url.to_string(),
+            facts: facts.clone(),
+        };
+        if let Err(e) = self.home.save_state(&state) {
+            self.drop_own_marker();
+            return self.storage(&e);
+        }
+        outcome.committed = true;
+        outcome.key_source = Some(facts.key_source);
+        outcome.facts = Some(facts.clone());
+        self.record_check(&outcome, Some(input.now));
+        self.drop_own_marker();
+        if let Some(from) = run.company_changed_from {
+            self.home.audit(
+                AuditEvent::new(AuditKind::CompanyChangeConfirmed)
+                    .key(&facts.key)
+                    .company(facts.company_id)
+                    .detail(&format!("from company {from}")),
+            );
+        }
+        self.home.audit(
+            AuditEvent::new(AuditKind::ActivationPassed)
+                .key(&facts.key)
+                .source(facts.key_source)
+                .company(facts.company_id),
+        );
+        if let Some(old) = before.map(|b| b.facts.key)
+            && old != facts.key
+        {
+            self.home.audit(
+                AuditEvent::new(AuditKind::KeyReplaced)
+                    .key(&facts.key)
+                    .company(facts.company_id)
+                    .detail(&format!("replaced key {old}")),
+            );
+            self.home.audit(
+                AuditEvent::new(AuditKind::KeyRetired)
+                    .key(&old)
+                    .company(facts.company_id)
+                    .detail("delete it in Pleo (Settings, API keys)"),
+            );
+            outcome.replaced = Some(Replaced::Retired { old });
+        }
+        outcome
+    }
+
+    fn record_failure(
+        &self,
+        key: &ApiKey,
+        outcome: &Outcome,
+        opts: &ReplaceOptions,
+        had_key: bool,
+        same_key: bool,
+    ) {
+        let mismatch = matches!(outcome.lifecycle, Lifecycle::CompanyMismatch { .. });
+        let kind = match (mismatch, opts.company_change, had_key && !same_key) {
+            // The dashboard asks the operator; the answer is recorded then.
+            (true, CompanyChange::Ask, _) => return,
+            (true, CompanyChange::Refuse, _) => AuditKind::CompanyChangeDeclined,
+            (_, _, true) => AuditKind::ReplacementFailed,
+            _ => AuditKind::ActivationFailed,
+        };
+        let mut event = AuditEvent::new(kind)
+            .key(&key.id())
+            .reason(outcome.reason)
+            .detail(&outcome.lifecycle.headline());
+        if let Lifecycle::CompanyMismatch { got, .. } = &outcome.lifecycle {
+            event = event.company(*got);
+        }
+        self.home.audit(event);
+    }
+
+    /// After a replacement that was not committed: the current key (if any) is checked again
+    /// before it is used, and the outcome says it stays.
+    async fn resume_current(
+        &self,
+        mut outcome: Outcome,
+        before: Option<State>,
+        opts: &ReplaceOptions,
+    ) -> Outcome {
+        let Some(before) = before else {
+            self.drop_own_marker();
+            return outcome;
+        };
+        let current = before.facts.key.clone();
+        let awaiting_answer = opts.company_change == CompanyChange::Ask
+            && matches!(outcome.lifecycle, Lifecycle::CompanyMismatch { .. });
+        let check = if awaiting_answer || outcome.lifecycle.is_degraded() {
+            // Pleo is not answering (or the operator is about to): no second round trip now.
+            self.drop_own_marker();
+            None
+        } else {
+            Some(Box::new(self.check_inner(true).await))
+        };
+        if outcome.key.as_ref() != Some(&current) {
+            outcome.replaced = Some(Replaced::Kept { current, check });
+        }
+        outcome
+    }
+
+    /// The operator answered "keep current" to a key for another company.
+    pub async fn decline_company_change(&self, candidate: &ApiKey, other: Option<crate::domain::CompanyId>) -> Outcome {
+        let mut event = AuditEvent::new(AuditKind::CompanyChangeDeclined)
+            .key(&candidate.id())
+            .reason(Reason::CompanyMismatch)
+            .detail("declined by the operator; the current key stays");
+        if let Some(c) = other {
+            event = event.company(c);
+        }
+        self.home.audit(event);
+        let check = self.check().await;
+        let mut outcome = check.clone();
+        if let Some(current) = check.key.clone() {
+            outcome.replaced = Some(Replaced::Kept {
+                current,
+                check: Some(Box::new(check)),
+            });
+        }
+        outcome
+    }
+
+    fn drop_own_marker(&self) {
+        if let Ok(Some(m)) = self.home.replacement()
+            && m.pid == std::process::id()
+            && let Err(e) = self.home.remove_replacement()
+        {
+            tracing::warn!(error = %e, "could not remove the replacement marker");
+        }
+    }
+}

@@ -1,0 +1,183 @@
+//! The home folder: where every file lives, checked and created private, and the one way the
+//! rest of the program reads and writes them.
+
+use std::path::{Path, PathBuf};
+
+use super::audit::{AuditEvent, AuditLog};
+use super::files;
+use super::lock::{HomeLock, LOCK_WAIT, LockError};
+use super::state::{self, LastCheck, Replacement, State};
+use super::StoreError;
+
+/// Every file pleo-keys reads or writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paths {
+    /// `--home`, or the state folder: what a keyring entry is named after.
+    pub home: PathBuf,
+    pub config_file: PathBuf,
+    pub state_file: PathBuf,
+    pub last_check_file: PathBuf,
+    pub replacement_file: PathBuf,
+    pub audit_log: PathBuf,
+    pub secret_file: PathBuf,
+    pub log_dir: PathBuf,
+    pub lock_file: PathBuf,
+    pub proxy_token: PathBuf,
+    pub call_history: PathBuf,
+    pub check_history: PathBuf,
+}
+
+impl Paths {
+    /// `home` (from `--home` or `PLEO_KEYS_HOME`) puts everything in one folder; otherwise XDG.
+    pub fn resolve(home: Option<&Path>) -> Result<Paths, StoreError> {
+        if let Some(home) = home {
+            return Ok(Paths::under(home, home));
+        }
+        let dirs = directories::ProjectDirs::from("", "", "pleo-keys").ok_or(StoreError::NoHome)?;
+        // macOS and Windows have no state dir; data-local is the nearest equivalent.
+        let state = dirs.state_dir().unwrap_or_else(|| dirs.data_local_dir());
+        Ok(Paths::under(dirs.config_dir(), state))
+    }
+
+    pub fn under(config: &Path, state: &Path) -> Paths {
+        Paths {
+            home: state.to_path_buf(),
+            config_file: config.join("config.toml"),
+            state_file: state.join("state.json"),
+            last_check_file: state.join("last-check.json"),
+            replacement_file: state.join("replacement.json"),
+            audit_log: state.join("audit.log"),
+            secret_file: state.join("key.age"),
+            log_dir: state.join("logs"),
+            lock_file: state.join(".lock"),
+            proxy_token: state.join("proxy.token"),
+            call_history: state.join("calls.jsonl"),
+            check_history: state.join("checks.jsonl"),
+        }
+    }
+
+    pub fn config_dir(&self) -> &Path {
+        self.config_file.parent().unwrap_or(Path::new("."))
+    }
+
+    pub fn state_dir(&self) -> &Path {
+        self.state_file.parent().unwrap_or(Path::new("."))
+    }
+
+    /// Create every folder we write into, private (0700); refuse one others could tamper with.
+    pub fn ensure_dirs(&self) -> Result<(), StoreError> {
+        files::ensure_private_dir(self.config_dir())?;
+        files::ensure_private_dir(self.state_dir())?;
+        files::ensure_private_dir(&self.log_dir)
+    }
+}
+
+/// One home: its paths and its audit log.
+#[derive(Debug, Clone)]
+pub struct Home {
+    pub paths: Paths,
+    audit: AuditLog,
+}
+
+impl Home {
+    /// The home at `paths`, its folders created or checked.
+    pub fn open(paths: Paths) -> Result<Home, StoreError> {
+        paths.ensure_dirs()?;
+        Ok(Home::unchecked(paths))
+    }
+
+    /// Without touching the disk (tests, benches).
+    pub fn unchecked(paths: Paths) -> Home {
+        let audit = AuditLog::new(&paths.audit_log);
+        Home { paths, audit }
+    }
+
+    /// Serialise writers of this home (see `store::lock`).
+    pub async fn lock(&self) -> Result<HomeLock, StoreError> {
+        super::lock::acquire(self.paths.lock_file.clone(), LOCK_WAIT)
+            .await
+            .map_err(|e| match e {
+                LockError::Open(e) => e,
+                other => StoreError::Busy(other.to_string()),
+            })
+    }
+
+    pub fn state(&self) -> Result<Option<State>, StoreError> {
+        state::load_state(&self.paths.state_file)
+    }
+
+    pub fn save_state(&self, s: &State) -> Result<(), StoreError> {
+        state::save_state(&self.paths.state_file, s)
+    }
+
+    pub fn remove_state(&self) -> Result<bool, StoreError> {
+        files::remove(&self.paths.state_file)
+    }
+
+    pub fn last_check(&self) -> Result<Option<LastCheck>, StoreError> {
+        state::load_last_check(&self.paths.last_check_file)
+    }
+
+    pub fn save_last_check(&self, c: &LastCheck) -> Result<(), StoreError> {
+        state::save_last_check(&self.paths.last_check_file, c)
+    }
+
+    pub fn remove_last_check(&self) -> Result<bool, StoreError> {
+        files::remove(&self.paths.last_check_file)
+    }
+
+    pub fn replacement(&self) -> Result<Option<Replacement>, StoreError> {
+        state::load_replacement(&self.paths.replacement_file)
+    }
+
+    pub fn save_replacement(&self, r: &Replacement) -> Result<(), StoreError> {
+        state::save_replacement(&self.paths.replacement_file, r)
+    }
+
+    pub fn remove_replacement(&self) -> Result<bool, StoreError> {
+        files::remove(&self.paths.replacement_file)
+    }
+
+    pub fn audit_log(&self) -> &AuditLog {
+        &self.audit
+    }
+
+    /// Append to the audit log. A failure is logged, never turned into the run's failure.
+    pub fn audit(&self, event: AuditEvent) {
+        if let Err(e) = self.audit.append(event) {
+            tracing::warn!(error = %e, "could not append to the audit log");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn home_puts_everything_in_one_folder() {
+        let home = Path::new("/tmp/pk-home");
+        let p = Paths::resolve(Some(home)).unwrap();
+        assert_eq!(p.config_file, home.join("config.toml"));
+        assert_eq!(p.state_file, home.join("state.json"));
+        assert_eq!(p.last_check_file, home.join("last-check.json"));
+        assert_eq!(p.audit_log, home.join("audit.log"));
+        assert_eq!(p.secret_file, home.join("key.age"));
+        assert_eq!(p.log_dir, home.join("logs"));
+        assert_eq!(p.lock_file, home.join(".lock"));
+        assert_eq!(p.proxy_token, home.join("proxy.token"));
+    }
+
+    #[test]
+    fn ensure_dirs_creates_private_directories() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let home = tmp.path().join("nested/home");
+        let p = Paths::resolve(Some(&home)).unwrap();
+        p.ensure_dirs().unwrap();
+        for dir in [&home, &p.log_dir] {
+            let mode = std::fs::metadata(dir).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o700, "{}", dir.display());
+        }
+    }
+}
