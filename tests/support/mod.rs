@@ -1,0 +1,7 @@
+//! What the integration tests and benches share: fixtures, a fake Pleo, a test home with an
+//! engine, and a pseudo-terminal harness. Each test file uses part of it.
+#![allow(dead_code)]
+
+pub mod fake_pleo;
+pub mod fixtures;
+pub mod home;
