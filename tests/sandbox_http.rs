@@ -85,6 +85,18 @@ impl Api {
         let text = resp.text().await.expect("body");
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))
     }
+
+    /// `GET /_sandbox/state`.
+    async fn state(&self) -> Value {
+        let resp = self
+            .http
+            .get(format!("{}/_sandbox/state", self.sandbox.url()))
+            .send()
+            .await
+            .expect("state");
+        let text = resp.text().await.expect("state body");
+        serde_json::from_str(&text).expect("state JSON")
+    }
 }
 
 #[tokio::test]
@@ -460,4 +472,53 @@ async fn dropping_the_sandbox_stops_it() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     drop(http);
+}
+
+#[tokio::test]
+async fn strict_mode_refuses_undocumented_query_parameters() {
+    let api = Api::start().await;
+    let typo = format!("/v2/employees?company_id={}", sandbox::ACME_ID);
+    // Off by default: the misspelt parameter is ignored and the list comes back.
+    assert_eq!(api.get(&typo, sandbox::HEALTHY_KEY).await.status, 200);
+
+    let (status, body) = api.switch("strict", Some(json!({"strict": true}))).await;
+    assert_eq!((status, body), (200, json!({"ok": true})));
+    let a = api.get(&typo, sandbox::HEALTHY_KEY).await;
+    assert_eq!((a.status, a.content_type.as_str()), (400, JSON));
+    assert_eq!(
+        a.json(),
+        json!({"type": "PARAMETER_VALIDATION_FAILED", "message": "unknown query parameter company_id"})
+    );
+    let fixed = format!("/v2/employees?companyId={}&limit=1", sandbox::ACME_ID);
+    assert_eq!(api.get(&fixed, sandbox::HEALTHY_KEY).await.status, 200);
+
+    // company_id on a write: only an organisation-level key may send it.
+    let acme = format!("/v1/installations/me?company_id={}", sandbox::ACME_ID);
+    let body = Some(r#"{"status":"ACTIVATED"}"#);
+    let a = api
+        .send("POST", &acme, Auth::Key(sandbox::HEALTHY_KEY), body)
+        .await;
+    assert_eq!(
+        (a.status, a.json()["message"].as_str()),
+        (400, Some("unknown query parameter company_id"))
+    );
+    let a = api
+        .send("POST", &acme, Auth::Key(sandbox::ORG_KEY), body)
+        .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert_eq!(api.get(&acme, sandbox::HEALTHY_KEY).await.status, 200);
+
+    let state = api.state().await;
+    assert_eq!(state["behaviour"]["strict"], true);
+    // From Rust, and reset turns it off.
+    api.sandbox.control().set_strict(false);
+    assert_eq!(api.get(&typo, sandbox::HEALTHY_KEY).await.status, 200);
+    api.sandbox.control().set_strict(true);
+    assert_eq!(api.get(&typo, sandbox::HEALTHY_KEY).await.status, 400);
+    assert_eq!(api.switch("reset", None).await.0, 200);
+    assert_eq!(api.get(&typo, sandbox::HEALTHY_KEY).await.status, 200);
+    assert_eq!(
+        api.switch("strict", Some(json!({"strict": "yes"}))).await.0,
+        400
+    );
 }
