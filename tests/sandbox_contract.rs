@@ -233,7 +233,7 @@ async fn every_installation_operation_matches_the_spec() {
     );
 
     let create =
-        json!({"metadata": {"externalConfigurationId": "123456789"}, "status": "ACTIVATED"});
+        json!({"metadata": {"externalConfiguration": {"id": "123456789"}}, "status": "ACTIVATED"});
     assert_request(&spec, "CreateClientInstallationRequest", &create);
     let created = api
         .installation(&spec, "POST", me, key, Some(&create))
@@ -256,7 +256,7 @@ async fn every_installation_operation_matches_the_spec() {
         .await;
     assert_eq!(got["id"], created["id"]);
 
-    let update = json!({"status": "ERROR", "errorCode": "NOT_ENTITLED", "metadata": {"externalApplicationId": "1"}});
+    let update = json!({"status": "ERROR", "errorCode": "NOT_ENTITLED", "metadata": {"externalApplication": {"id": "1"}}});
     assert_request(&spec, "UpdateInstallationRequest", &update);
     let updated = api.installation(&spec, "PUT", me, key, Some(&update)).await;
     assert_eq!(

@@ -275,7 +275,7 @@ async fn org_key_installation_with_company_id() {
             "POST",
             &acme,
             Auth::Key(org),
-            Some(r#"{"metadata":{"by":"org"}}"#),
+            Some(r#"{"metadata":{"by":{"name":"org"}}}"#),
         )
         .await;
     assert_eq!(a.status, 200);
@@ -288,7 +288,7 @@ async fn org_key_installation_with_company_id() {
         .get("/v1/installations/me", sandbox::HEALTHY_KEY)
         .await
         .json();
-    assert_eq!(mine["metadata"], json!({"by": "org"}));
+    assert_eq!(mine["metadata"], json!({"by": {"name": "org"}}));
     // Without company_id the org key addresses the organisation, which has none yet.
     assert_eq!(api.get("/v1/installations/me", org).await.status, 404);
     let list = format!(

@@ -83,6 +83,11 @@ pub(crate) fn bad_body(message: &str) -> Reply {
     Reply::error(400, "JSON_MAPPING_EXCEPTION", message)
 }
 
+// INFERRED: VALIDATION_FAILED is a documented type; which checks Pleo files under it is not.
+pub(crate) fn validation_failed(message: &str) -> Reply {
+    Reply::error(400, "VALIDATION_FAILED", message)
+}
+
 pub(crate) fn no_route(path: &str) -> Reply {
     Reply::error(404, "NOT_FOUND", &format!("No route for {path}"))
 }

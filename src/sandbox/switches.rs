@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::api::installations::{ERROR_CODES, STATUSES};
+use super::api::body::{ERROR_CODES, STATUSES};
 use super::demo::KEY_SEEDS;
 use super::faults::{FaultChange, malformed_by_name};
 use super::reply::Reply;

@@ -4,7 +4,7 @@ use jiff::Timestamp;
 use serde_json::{Map, Value, json};
 
 use super::ApiRequest;
-use super::installations::json_object;
+use super::body::json_object;
 use super::page::page;
 use crate::sandbox::auth::in_reach;
 use crate::sandbox::demo::Subject;

@@ -1,26 +1,16 @@
 //! `/v1/installations/*`: the installation record and the calls that read and change it.
 
 use jiff::Timestamp;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::ApiRequest;
+use super::body::{CREATE_INSTALLATION, UPDATE_INSTALLATION, checked, string};
 use crate::sandbox::auth::{company_urn, in_reach, subject_urn};
 use crate::sandbox::demo::{APPLICATION_ID, Subject};
 use crate::sandbox::query::optional_uuid;
 use crate::sandbox::reply::{Reply, bad_body, no_access_to_company};
 use crate::sandbox::routes::Endpoint;
 use crate::sandbox::state::State;
-
-/// `InstallationStatus` in the App Marketplace spec.
-pub(crate) const STATUSES: &[&str] = &[
-    "ACTIVATED",
-    "INACTIVE",
-    "AUTHORIZED",
-    "PENDING_INTEGRATION",
-    "ERROR",
-];
-/// `InstallationErrorCode` in the App Marketplace spec.
-pub(crate) const ERROR_CODES: &[&str] = &["NOT_ENTITLED", "AUTH_ERROR"];
 
 pub(crate) struct Installation {
     pub id: String,
@@ -115,47 +105,10 @@ pub(crate) fn answer(
     }
 }
 
-/// A request body that must be a JSON object.
-pub(crate) fn json_object(body: &[u8]) -> Result<Map<String, Value>, Reply> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        // INFERRED: the spec marks these bodies required; Spring answers a missing one with 400.
-        return Err(bad_body("Required request body is missing"));
-    }
-    match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(bad_body("Request body must be a JSON object")),
-        Err(_) => Err(bad_body("Malformed JSON request body")),
-    }
-}
-
-/// An optional enum-valued string field; null counts as absent.
-fn optional_enum(
-    body: &Map<String, Value>,
-    field: &str,
-    allowed: &[&str],
-) -> Result<Option<String>, Reply> {
-    match body.get(field) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) if allowed.contains(&s.as_str()) => Ok(Some(s.clone())),
-        Some(_) => Err(bad_body(&format!(
-            "{field} must be one of {}",
-            allowed.join(", ")
-        ))),
-    }
-}
-
-fn optional_object(body: &Map<String, Value>, field: &str) -> Result<Option<Value>, Reply> {
-    match body.get(field) {
-        None | Some(Value::Null) => Ok(None),
-        Some(v @ Value::Object(_)) => Ok(Some(v.clone())),
-        Some(_) => Err(bad_body(&format!("{field} must be a JSON object"))),
-    }
-}
-
 fn create(state: &mut State, resource: &str, body: &[u8], now: Timestamp) -> Result<Reply, Reply> {
-    let body = json_object(body)?;
-    let status = optional_enum(&body, "status", STATUSES)?;
-    let metadata = optional_object(&body, "metadata")?;
+    let body = checked(body, CREATE_INSTALLATION)?;
+    let status = string(&body, "status");
+    let metadata = body.get("metadata").cloned();
     let inst = match state.installations.get_mut(resource) {
         Some(inst) => {
             // INFERRED: a second POST answers 200 with the existing installation, updated.
@@ -186,11 +139,11 @@ fn create(state: &mut State, resource: &str, body: &[u8], now: Timestamp) -> Res
 }
 
 fn update(state: &mut State, resource: &str, body: &[u8], now: Timestamp) -> Result<Reply, Reply> {
-    let body = json_object(body)?;
-    let status = optional_enum(&body, "status", STATUSES)?
+    let body = checked(body, UPDATE_INSTALLATION)?;
+    let status = string(&body, "status")
         .ok_or_else(|| bad_body("Validation failed for request body: status is required"))?;
-    let error_code = optional_enum(&body, "errorCode", ERROR_CODES)?;
-    let metadata = optional_object(&body, "metadata")?;
+    let error_code = string(&body, "errorCode");
+    let metadata = body.get("metadata").cloned();
     let inst = state
         .installations
         .get_mut(resource)
@@ -242,12 +195,18 @@ mod tests {
             (404, Some("INSTALLATION_NOT_FOUND"))
         );
 
-        let (status, created) = call(&mut s, "POST", me, HEALTHY_KEY, r#"{"metadata":{"a":"1"}}"#);
+        let (status, created) = call(
+            &mut s,
+            "POST",
+            me,
+            HEALTHY_KEY,
+            r#"{"metadata":{"a":{"b":"1"}}}"#,
+        );
         assert_eq!(status, 200);
         assert_eq!(created["status"], "ACTIVATED");
         assert_eq!(created["resource"], format!("urn:pleo:company:{ACME_ID}"));
         assert_eq!(created["applicationId"], APPLICATION_ID);
-        assert_eq!(created["metadata"], json!({"a": "1"}));
+        assert_eq!(created["metadata"], json!({"a": {"b": "1"}}));
         assert!(created.get("errorCode").is_none());
 
         // Another key of the same company sees the same installation.
@@ -258,13 +217,14 @@ mod tests {
         assert_eq!(status, 200);
         assert_eq!(again["id"], created["id"]);
         assert_eq!(again["status"], "INACTIVE");
-        assert_eq!(again["metadata"], json!({"a": "1"}));
+        assert_eq!(again["metadata"], json!({"a": {"b": "1"}}));
 
         for bad in [
             "",
             "not json",
             "[1]",
             r#"{"status":"BROKEN"}"#,
+            r#"{"status":null}"#,
             r#"{"metadata":3}"#,
         ] {
             let (status, body) = call(&mut s, "POST", me, HEALTHY_KEY, bad);
@@ -274,6 +234,24 @@ mod tests {
                 "{bad}"
             );
         }
+        // The spec's metadata holds objects; a string value is refused, never echoed.
+        let (status, body) = call(
+            &mut s,
+            "POST",
+            me,
+            HEALTHY_KEY,
+            r#"{"metadata":{"createdBy":"x"}}"#,
+        );
+        assert_eq!(
+            (status, body["type"].as_str(), body["message"].as_str()),
+            (
+                400,
+                Some("VALIDATION_FAILED"),
+                Some("metadata.createdBy must be a JSON object")
+            )
+        );
+        let (_, kept) = call(&mut s, "GET", me, HEALTHY_KEY, "");
+        assert_eq!(kept["metadata"], json!({"a": {"b": "1"}}));
         // The other company's key has its own (absent) installation.
         assert_eq!(call(&mut s, "GET", me, OTHER_COMPANY_KEY, "").0, 404);
     }
@@ -361,7 +339,7 @@ mod tests {
         s.set_installation(&urn, "ERROR", Some("NOT_ENTITLED"), true, now());
         for (method, path, body) in [
             ("POST", me, r#"{"status":"ACTIVATED"}"#),
-            ("PUT", me, r#"{"status":"ACTIVATED","metadata":{"x":1}}"#),
+            ("PUT", me, r#"{"status":"ACTIVATED","metadata":{"x":{}}}"#),
             ("POST", "/v1/installations/me:activate", ""),
             ("PUT", "/v1/installations/completions", ""),
         ] {

@@ -1,6 +1,7 @@
 //! The API side of the sandbox: one request in, faults and auth applied, routed to its endpoint,
 //! recorded in the request log. Free of IO, so everything here is testable without a socket.
 
+pub(crate) mod body;
 pub(crate) mod directory;
 pub(crate) mod exports;
 pub(crate) mod installations;
