@@ -3,7 +3,10 @@
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use pleo_keys::sandbox::{self, Malformed, RetryAfter, Sandbox};
+use pleo_keys::sandbox::{
+    self, ExistingInstallation, IntrospectAnswer, Malformed, MissingInstallation, RetryAfter,
+    Sandbox, ScopeSeparator,
+};
 use serde_json::{Value, json};
 
 const JSON: &str = "application/json;charset=UTF-8";
@@ -520,5 +523,144 @@ async fn strict_mode_refuses_undocumented_query_parameters() {
     assert_eq!(
         api.switch("strict", Some(json!({"strict": "yes"}))).await.0,
         400
+    );
+}
+
+#[tokio::test]
+async fn a_missing_installation_can_answer_404_400_or_a_lasting_500() {
+    let api = Api::start().await;
+    let me = "/v1/installations/me";
+    let a = api.get(me, sandbox::HEALTHY_KEY).await;
+    assert_eq!(
+        (a.status, a.json()["type"].as_str()),
+        (404, Some("INSTALLATION_NOT_FOUND"))
+    );
+
+    let (status, _) = api
+        .switch("behaviour", Some(json!({"missing_installation": 400})))
+        .await;
+    assert_eq!(status, 200);
+    let a = api.get(me, sandbox::HEALTHY_KEY).await;
+    assert_eq!((a.status, a.content_type.as_str()), (400, JSON));
+    assert!(a.json()["type"].is_string() && a.json()["message"].is_string());
+
+    api.sandbox
+        .control()
+        .set_missing_installation(MissingInstallation::ServerError);
+    for _ in 0..3 {
+        let a = api.get(me, sandbox::HEALTHY_KEY).await;
+        assert_eq!((a.status, a.content_type.as_str()), (500, JSON));
+        assert_eq!(a.json()["type"], "INTERNAL_SERVER_ERROR");
+    }
+    assert_eq!(api.state().await["behaviour"]["missing_installation"], 500);
+    // Creating it ends the 500s; the switch is about a missing installation only.
+    let a = api
+        .send("POST", me, Auth::Key(sandbox::HEALTHY_KEY), Some("{}"))
+        .await;
+    assert_eq!(a.status, 200);
+    assert_eq!(api.get(me, sandbox::HEALTHY_KEY).await.status, 200);
+    assert_eq!(api.switch("reset", None).await.0, 200);
+    assert_eq!(api.get(me, sandbox::HEALTHY_KEY).await.status, 404);
+}
+
+#[tokio::test]
+async fn a_second_post_can_conflict() {
+    let api = Api::start().await;
+    let me = "/v1/installations/me";
+    let post = |key| api.send("POST", me, Auth::Key(key), Some(r#"{"status":"INACTIVE"}"#));
+    let first = post(sandbox::HEALTHY_KEY).await;
+    assert_eq!(first.status, 200);
+    // Idempotent by default.
+    let again = post(sandbox::ROTATED_KEY).await;
+    assert_eq!(
+        (again.status, again.json()["id"].clone()),
+        (200, first.json()["id"].clone())
+    );
+
+    let (status, _) = api
+        .switch("behaviour", Some(json!({"existing_installation": 409})))
+        .await;
+    assert_eq!(status, 200);
+    let a = post(sandbox::ROTATED_KEY).await;
+    assert_eq!((a.status, a.content_type.as_str()), (409, JSON));
+    assert_eq!(a.json()["type"], "INSTALLATION_ALREADY_EXISTS");
+    assert_eq!(api.get(me, sandbox::HEALTHY_KEY).await.status, 200);
+    // Another company has none yet, so its first POST still creates.
+    assert_eq!(post(sandbox::OTHER_COMPANY_KEY).await.status, 200);
+
+    api.sandbox
+        .control()
+        .set_existing_installation(ExistingInstallation::Returned);
+    assert_eq!(post(sandbox::ROTATED_KEY).await.status, 200);
+}
+
+#[tokio::test]
+async fn introspect_can_be_missing_forbidden_or_differently_shaped() {
+    let api = Api::start().await;
+    let control = api.sandbox.control();
+    control.set_introspect(IntrospectAnswer::NotFound);
+    let a = api.get("/v1/introspect", sandbox::HEALTHY_KEY).await;
+    assert_eq!(
+        (a.status, a.json()["type"].as_str()),
+        (404, Some("NOT_FOUND"))
+    );
+    // Like an unknown route: no key needed to learn that.
+    let a = api.send("GET", "/v1/introspect", Auth::None, None).await;
+    assert_eq!(a.status, 404);
+
+    let (status, _) = api
+        .switch("behaviour", Some(json!({"introspect": 403})))
+        .await;
+    assert_eq!(status, 200);
+    let a = api.get("/v1/introspect", sandbox::HEALTHY_KEY).await;
+    assert_eq!(
+        (a.status, a.json()["type"].as_str()),
+        (403, Some("ACCESS_DENIED"))
+    );
+    let a = api.get("/v1/introspect", sandbox::REVOKED_KEY).await;
+    assert_eq!(a.status, 401, "a bad key is still a 401 first");
+    // The rest of the API is still there.
+    assert_eq!(
+        api.get("/v2/employees", sandbox::HEALTHY_KEY).await.status,
+        200
+    );
+
+    let (status, _) = api
+        .switch(
+            "behaviour",
+            Some(json!({"introspect": 200, "scope_separator": "comma", "subject_urn": false})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let data = api.get("/v1/introspect", sandbox::HEALTHY_KEY).await.json()["data"].clone();
+    assert_eq!(
+        data["scope"],
+        "export-jobs:read,export-jobs:write,export-items:read,companies:read,users:read"
+    );
+    assert!(data.get("subjectURN").is_none(), "{data}");
+    let state = api.state().await;
+    assert_eq!(state["behaviour"]["scope_separator"], "comma");
+    assert_eq!(state["behaviour"]["subject_urn"], false);
+
+    control.set_scope_separator(ScopeSeparator::Space);
+    control.set_subject_urn(true);
+    let data = api.get("/v1/introspect", sandbox::HEALTHY_KEY).await.json()["data"].clone();
+    assert!(
+        data["scope"]
+            .as_str()
+            .is_some_and(|s| s.contains("read export"))
+    );
+    assert_eq!(
+        data["subjectURN"],
+        format!("urn:pleo:company:{}", sandbox::ACME_ID)
+    );
+    let (status, body) = api
+        .switch("behaviour", Some(json!({"scope_separator": ";"})))
+        .await;
+    assert_eq!(status, 400);
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("space, comma"))
     );
 }

@@ -74,10 +74,21 @@ pub(crate) fn describe_at(url: &str) -> String {
     ));
     out.push_str(&post("faults/clear", None));
     out.push_str(&post("strict", Some(r#"{"strict":true}"#)));
+    out.push_str(&post(
+        "behaviour",
+        Some(r#"{"missing_installation":500,"existing_installation":409,"introspect":403}"#),
+    ));
+    out.push_str(&post(
+        "behaviour",
+        Some(r#"{"scope_separator":"comma","subject_urn":false,"hostile_text":"controls"}"#),
+    ));
     out.push_str(&post("reset", None));
     out.push_str(
         "\nFault counts run down per affected request (null = until cleared); a fault set to null is cleared.\n\
          Strict mode answers 400 to any query parameter the operation does not document.\n\
+         Behaviours (reset restores them): missing_installation 404|400|500, existing_installation\n\
+         200|409, introspect 200|404|403, scope_separator space|comma, subject_urn true|false,\n\
+         hostile_text off|controls|long_names.\n\
          Rejected keys answer one generic 401; the fake-only header X-Sandbox-Reason says why.\n",
     );
     out

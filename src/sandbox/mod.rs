@@ -24,7 +24,10 @@ mod testing;
 
 use std::net::{Ipv4Addr, SocketAddr};
 
-pub use behaviour::Behaviour;
+pub use behaviour::{
+    Behaviour, ExistingInstallation, HostileText, IntrospectAnswer, MissingInstallation,
+    ScopeSeparator,
+};
 pub use control::{Malformed, RetryAfter, SandboxControl, SeenRequest};
 pub use demo::*;
 

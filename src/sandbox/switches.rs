@@ -143,15 +143,8 @@ fn fault_changes(body: &[u8]) -> Result<Vec<FaultChange>, Reply> {
 /// `POST /_sandbox/behaviour`: the behaviour after the body's changes, each field optional.
 fn behaviour_changes(body: &[u8], mut b: Behaviour) -> Result<Behaviour, Reply> {
     for (name, v) in body_object(body)? {
-        let bad = |e: &str| Reply::bad_switch(&format!("{name}: {e}"));
-        match name.as_str() {
-            "strict" => b.strict = v.as_bool().ok_or_else(|| bad("expected true or false"))?,
-            other => {
-                return Err(Reply::bad_switch(&format!(
-                    "unknown behaviour {other:?}; GET /_sandbox/state lists them"
-                )));
-            }
-        }
+        b.set(&name, &v)
+            .map_err(|e| Reply::bad_switch(&format!("{name}: {e}")))?;
     }
     Ok(b)
 }
@@ -462,5 +455,46 @@ mod tests {
         s.behaviour.strict = true;
         assert_eq!(switch(&mut s, "POST", "/_sandbox/reset", "").0, 200);
         assert!(!s.behaviour.strict);
+    }
+
+    #[test]
+    fn every_behaviour_is_settable_listed_and_reset() {
+        let mut s = State::seed();
+        let all = json!({
+            "strict": true,
+            "missing_installation": 500,
+            "existing_installation": 409,
+            "introspect": 403,
+            "scope_separator": "comma",
+            "subject_urn": false,
+            "hostile_text": "controls",
+        });
+        let (status, _) = switch(&mut s, "POST", "/_sandbox/behaviour", &all.to_string());
+        assert_eq!(status, 200);
+        assert_eq!(
+            switch(&mut s, "GET", "/_sandbox/state", "").1["behaviour"],
+            all
+        );
+        assert_eq!(switch(&mut s, "POST", "/_sandbox/faults/clear", "").0, 200);
+        assert_eq!(
+            switch(&mut s, "GET", "/_sandbox/state", "").1["behaviour"],
+            all,
+            "faults/clear keeps behaviours"
+        );
+        assert_eq!(switch(&mut s, "POST", "/_sandbox/reset", "").0, 200);
+        let state = switch(&mut s, "GET", "/_sandbox/state", "").1;
+        assert_eq!(
+            state["behaviour"],
+            crate::sandbox::Behaviour::default().to_json()
+        );
+        assert_eq!(state["behaviour"]["missing_installation"], 404);
+        let (status, body) = switch(
+            &mut s,
+            "POST",
+            "/_sandbox/behaviour",
+            r#"{"introspect":418}"#,
+        );
+        assert_eq!(status, 400);
+        assert_eq!(body["message"], "introspect: expected one of 200, 404, 403");
     }
 }

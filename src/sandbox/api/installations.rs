@@ -11,6 +11,7 @@ use crate::sandbox::query::optional_uuid;
 use crate::sandbox::reply::{Reply, bad_body, no_access_to_company};
 use crate::sandbox::routes::Endpoint;
 use crate::sandbox::state::State;
+use crate::sandbox::{ExistingInstallation, MissingInstallation};
 
 pub(crate) struct Installation {
     pub id: String,
@@ -69,6 +70,20 @@ fn not_found() -> Reply {
     Reply::error(404, "INSTALLATION_NOT_FOUND", "Installation does not exist")
 }
 
+/// `GET /v1/installations/me` without an installation, as the behaviour switch says.
+// INFERRED: the 400 and 500 bodies; the spec documents both statuses for GET, and no 404.
+fn missing(answer: MissingInstallation) -> Reply {
+    match answer {
+        MissingInstallation::NotFound => not_found(),
+        MissingInstallation::BadRequest => {
+            Reply::error(400, "BAD_REQUEST", "No installation for this client")
+        }
+        MissingInstallation::ServerError => {
+            Reply::error(500, "INTERNAL_SERVER_ERROR", "Cannot retrieve installation")
+        }
+    }
+}
+
 /// The installation resource a request addresses: the key's own subject, or with `company_id`
 /// that company (which must be in reach).
 fn resource(subject: Subject, query: Option<&str>) -> Result<String, Reply> {
@@ -93,7 +108,7 @@ pub(crate) fn answer(
             .installations
             .get(&resource)
             .map(|i| Reply::json(200, &i.to_json()))
-            .ok_or_else(not_found),
+            .ok_or_else(|| missing(state.behaviour.missing_installation)),
         (Endpoint::InstallationMe, "POST") => create(state, &resource, req.body, now),
         (Endpoint::InstallationMe, "PUT") => update(state, &resource, req.body, now),
         (Endpoint::InstallationMe, _) => state
@@ -109,7 +124,16 @@ fn create(state: &mut State, resource: &str, body: &[u8], now: Timestamp) -> Res
     let body = checked(body, CREATE_INSTALLATION)?;
     let status = string(&body, "status");
     let metadata = body.get("metadata").cloned();
+    let conflict = state.behaviour.existing_installation == ExistingInstallation::Conflict;
     let inst = match state.installations.get_mut(resource) {
+        // INFERRED: the 409 body (pleo-api.md §12.3).
+        Some(_) if conflict => {
+            return Err(Reply::error(
+                409,
+                "INSTALLATION_ALREADY_EXISTS",
+                "An installation already exists for this client",
+            ));
+        }
         Some(inst) => {
             // INFERRED: a second POST answers 200 with the existing installation, updated.
             let changes = status.is_some() || metadata.is_some();
@@ -179,6 +203,8 @@ fn activate(state: &mut State, resource: &str, now: Timestamp) -> Result<Reply, 
 #[cfg(test)]
 mod tests {
     use serde_json::json;
+
+    use crate::sandbox::{ExistingInstallation, MissingInstallation};
 
     use super::*;
     use crate::sandbox::demo::*;
@@ -399,5 +425,55 @@ mod tests {
         );
         let borealis = format!("{me}?company_id={BOREALIS_ID}");
         assert_eq!(call(&mut s, "DELETE", &borealis, ORG_KEY, "").0, 404);
+    }
+
+    #[test]
+    fn missing_and_existing_installations_follow_the_behaviour_switches() {
+        let mut s = State::seed();
+        let me = "/v1/installations/me";
+        for (answer, status, kind) in [
+            (MissingInstallation::BadRequest, 400, "BAD_REQUEST"),
+            (
+                MissingInstallation::ServerError,
+                500,
+                "INTERNAL_SERVER_ERROR",
+            ),
+            (MissingInstallation::NotFound, 404, "INSTALLATION_NOT_FOUND"),
+        ] {
+            s.behaviour.missing_installation = answer;
+            // It persists: every GET gets it while there is no installation.
+            for _ in 0..2 {
+                let (got, body) = call(&mut s, "GET", me, HEALTHY_KEY, "");
+                assert_eq!((got, body["type"].as_str()), (status, Some(kind)));
+                assert!(body["message"].is_string());
+            }
+        }
+        s.behaviour.missing_installation = MissingInstallation::ServerError;
+        // Only GET changes: DELETE and PUT still say 404.
+        assert_eq!(call(&mut s, "DELETE", me, HEALTHY_KEY, "").0, 404);
+        assert_eq!(
+            call(&mut s, "PUT", me, HEALTHY_KEY, r#"{"status":"ACTIVATED"}"#).0,
+            404
+        );
+        let (_, created) = call(&mut s, "POST", me, HEALTHY_KEY, "{}");
+        assert_eq!(call(&mut s, "GET", me, HEALTHY_KEY, "").0, 200);
+
+        s.behaviour.existing_installation = ExistingInstallation::Conflict;
+        let (status, body) = call(&mut s, "POST", me, ROTATED_KEY, r#"{"status":"INACTIVE"}"#);
+        assert_eq!(
+            (status, body["type"].as_str()),
+            (409, Some("INSTALLATION_ALREADY_EXISTS"))
+        );
+        let (_, kept) = call(&mut s, "GET", me, HEALTHY_KEY, "");
+        assert_eq!(
+            (kept["id"].clone(), kept["status"].as_str()),
+            (created["id"].clone(), Some("ACTIVATED"))
+        );
+        // A bad body is still a 400, and a new resource is still created.
+        assert_eq!(
+            call(&mut s, "POST", me, HEALTHY_KEY, r#"{"status":null}"#).0,
+            400
+        );
+        assert_eq!(call(&mut s, "POST", me, OTHER_COMPANY_KEY, "{}").0, 200);
     }
 }

@@ -10,12 +10,12 @@ pub(crate) mod page;
 
 use jiff::Timestamp;
 
-use super::SeenRequest;
 use super::auth::authenticate;
 use super::faults::{malformed, outage, rate_limited, take};
 use super::reply::{Reply, bad_parameter, forbidden, no_route};
 use super::routes::{Endpoint, required_scope, route, undocumented_param};
 use super::state::{State, stamp};
+use super::{IntrospectAnswer, SeenRequest};
 
 /// The parts of an API request the fake looks at.
 pub(crate) struct ApiRequest<'a> {
@@ -65,7 +65,12 @@ impl State {
 
     fn routed(&mut self, req: &ApiRequest<'_>, now: Timestamp) -> Result<Reply, Reply> {
         // INFERRED: an unknown route or method answers before auth is looked at.
-        let route = route(req.path).ok_or_else(|| no_route(req.path))?;
+        let route = route(req.path)
+            .filter(|r| {
+                r.endpoint != Endpoint::Introspect
+                    || self.behaviour.introspect != IntrospectAnswer::NotFound
+            })
+            .ok_or_else(|| no_route(req.path))?;
         if !route.methods.contains(&req.method) {
             return Err(Reply::error(
                 405,
@@ -81,13 +86,21 @@ impl State {
         {
             return Err(bad_parameter(&format!("unknown query parameter {name}")));
         }
+        // INFERRED: a key that may not introspect is told so once it has authenticated.
+        if route.endpoint == Endpoint::Introspect
+            && self.behaviour.introspect == IntrospectAnswer::Forbidden
+        {
+            return Err(forbidden(
+                "Introspection is not available for standalone API keys",
+            ));
+        }
         if let Some(scope) = required_scope(route.endpoint, req.method)
             && !self.keys[key].has_scope(scope)
         {
             return Err(forbidden(&format!("Missing scope {scope}")));
         }
         match route.endpoint {
-            Endpoint::Introspect => Ok(introspect::introspect(&self.keys[key])),
+            Endpoint::Introspect => Ok(introspect::introspect(&self.keys[key], self.behaviour)),
             Endpoint::InstallationMe | Endpoint::Activate | Endpoint::Completions => {
                 installations::answer(self, route.endpoint, subject, req, now)
             }
