@@ -4,8 +4,8 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use pleo_keys::sandbox::{
-    self, ExistingInstallation, IntrospectAnswer, Malformed, MissingInstallation, RetryAfter,
-    Sandbox, ScopeSeparator,
+    self, ExistingInstallation, HostileText, IntrospectAnswer, Malformed, MissingInstallation,
+    RetryAfter, Sandbox, ScopeSeparator,
 };
 use serde_json::{Value, json};
 
@@ -663,4 +663,88 @@ async fn introspect_can_be_missing_forbidden_or_differently_shaped() {
             .as_str()
             .is_some_and(|m| m.contains("space, comma"))
     );
+}
+
+/// Whether text holds anything a terminal would act on rather than print.
+fn has_controls(text: &str) -> bool {
+    text.chars()
+        .any(|c| c.is_control() || ('\u{202a}'..='\u{202e}').contains(&c))
+}
+
+#[tokio::test]
+async fn hostile_text_reaches_names_errors_and_introspect() {
+    let api = Api::start().await;
+    let acme = format!("/v1/companies/{}", sandbox::ACME_ID);
+    let calm = api.get(&acme, sandbox::HEALTHY_KEY).await.json();
+    assert!(!has_controls(&calm["data"]["name"].to_string()));
+
+    let (status, _) = api
+        .switch("behaviour", Some(json!({"hostile_text": "controls"})))
+        .await;
+    assert_eq!(status, 200);
+    let a = api.get(&acme, sandbox::HEALTHY_KEY).await;
+    assert_eq!((a.status, a.content_type.as_str()), (200, JSON));
+    // The escapes travel JSON-escaped: no raw ESC on the wire, the real thing once parsed.
+    assert!(!a.text.contains('\u{1b}') && a.text.contains("\\u001b]2;pwned"));
+    let name = a.json()["data"]["name"].as_str().expect("name").to_owned();
+    assert!(name.starts_with(sandbox::ACME_NAME), "{name:?}");
+    assert!(name.contains("\u{1b}]52;c;") && name.contains("\r\nFAKE: OK"));
+    assert!(name.ends_with('\u{202e}'));
+
+    let list = format!(
+        "/v1/companies?organization_id={}",
+        sandbox::NORTHWIND_ORG_ID
+    );
+    let companies = api.get(&list, sandbox::ORG_KEY).await.json();
+    let names: Vec<&str> = companies["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    assert_eq!(names.len(), 2);
+    assert!(names.iter().all(|n| has_controls(n)), "{names:?}");
+
+    for a in [
+        api.get("/v1/introspect", "pls_nope").await,
+        api.get("/v1/installations/me", sandbox::HEALTHY_KEY).await,
+        api.get(&acme, sandbox::NO_COMPANY_READ_KEY).await,
+    ] {
+        assert!(a.status >= 400);
+        let body = a.json();
+        let (kind, message) = (
+            body["type"].as_str().expect("type"),
+            body["message"].as_str().expect("message"),
+        );
+        assert!(has_controls(kind) && has_controls(message), "{body}");
+    }
+    // The 401's status and the fake's header are untouched: only text a client might print changes.
+    let a = api.get("/v1/introspect", sandbox::REVOKED_KEY).await;
+    assert_eq!((a.status, a.reason.as_deref()), (401, Some("revoked")));
+
+    let data = api.get("/v1/introspect", sandbox::HEALTHY_KEY).await.json()["data"].clone();
+    assert!(has_controls(
+        data["authMethod"].as_str().expect("authMethod")
+    ));
+    let scopes: Vec<&str> = data["scope"].as_str().expect("scope").split(' ').collect();
+    assert_eq!(scopes.len(), 6, "{scopes:?}");
+    assert_eq!(scopes.iter().filter(|s| has_controls(s)).count(), 1);
+
+    api.sandbox
+        .control()
+        .set_hostile_text(HostileText::LongNames);
+    let name = api.get(&acme, sandbox::HEALTHY_KEY).await.json()["data"]["name"].clone();
+    let name = name.as_str().expect("name");
+    assert_eq!(name.chars().count(), 10_000);
+    assert!(!has_controls(name));
+    let a = api.get("/v1/introspect", "pls_nope").await;
+    assert_eq!(
+        a.json(),
+        json!({"type": "UNAUTHORIZED", "message": "Invalid API key"})
+    );
+
+    assert_eq!(api.state().await["behaviour"]["hostile_text"], "long_names");
+    assert_eq!(api.switch("reset", None).await.0, 200);
+    let calm = api.get(&acme, sandbox::HEALTHY_KEY).await.json();
+    assert_eq!(calm["data"]["name"], sandbox::ACME_NAME);
 }

@@ -12,6 +12,7 @@ mod control;
 mod demo;
 mod describe;
 mod faults;
+mod hostile;
 mod http;
 mod query;
 mod reply;

@@ -3,16 +3,18 @@
 use serde_json::{Value, json};
 
 use super::page::page;
+use crate::sandbox::HostileText;
 use crate::sandbox::auth::{companies_in_reach, in_reach};
 use crate::sandbox::demo::{self, DemoCompany, Subject};
+use crate::sandbox::hostile::company_name;
 use crate::sandbox::query::{optional_uuid, parse_uuid, query_param};
 use crate::sandbox::reply::{Reply, forbidden, no_access_to_company};
 use crate::sandbox::seed::EMPLOYEES;
 
-fn company_json(c: &DemoCompany) -> Value {
+fn company_json(c: &DemoCompany, hostile: HostileText) -> Value {
     json!({
         "id": c.id,
-        "name": c.name,
+        "name": company_name(c.name, hostile),
         "organizationId": c.organization_id,
         "registrationNumber": c.registration_number,
         "address": {
@@ -25,7 +27,11 @@ fn company_json(c: &DemoCompany) -> Value {
 }
 
 /// `GET /v1/companies/{companyId}`
-pub(crate) fn company(subject: Subject, raw_id: &str) -> Result<Reply, Reply> {
+pub(crate) fn company(
+    subject: Subject,
+    raw_id: &str,
+    hostile: HostileText,
+) -> Result<Reply, Reply> {
     let id = parse_uuid(raw_id, "companyId")?;
     // INFERRED: the 404 type; the status is documented.
     let company = demo::company(&id).ok_or_else(|| {
@@ -34,11 +40,18 @@ pub(crate) fn company(subject: Subject, raw_id: &str) -> Result<Reply, Reply> {
     if !in_reach(subject, company.id) {
         return Err(no_access_to_company());
     }
-    Ok(Reply::json(200, &json!({ "data": company_json(company) })))
+    Ok(Reply::json(
+        200,
+        &json!({ "data": company_json(company, hostile) }),
+    ))
 }
 
 /// `GET /v1/companies`
-pub(crate) fn companies(subject: Subject, query: Option<&str>) -> Result<Reply, Reply> {
+pub(crate) fn companies(
+    subject: Subject,
+    query: Option<&str>,
+    hostile: HostileText,
+) -> Result<Reply, Reply> {
     // INFERRED: without organization_id the list is what the key reaches.
     if let Some(org) = optional_uuid(query, "organization_id")? {
         let own_org = match subject {
@@ -50,7 +63,9 @@ pub(crate) fn companies(subject: Subject, query: Option<&str>) -> Result<Reply, 
         }
     }
     page(
-        companies_in_reach(subject).map(company_json).collect(),
+        companies_in_reach(subject)
+            .map(|c| company_json(c, hostile))
+            .collect(),
         query,
     )
 }
@@ -188,5 +203,37 @@ mod tests {
         assert_eq!(org["pagination"]["total"], 3);
         let foreign = format!("/v2/employees?companyId={COBALT_ID}");
         assert_eq!(call(&mut s, "GET", &foreign, HEALTHY_KEY, "").0, 403);
+    }
+
+    #[test]
+    fn hostile_names_reach_single_companies_and_lists() {
+        let mut s = State::seed();
+        s.behaviour.hostile_text = crate::sandbox::HostileText::Controls;
+        let one = format!("/v1/companies/{ACME_ID}");
+        let (_, body) = call(&mut s, "GET", &one, HEALTHY_KEY, "");
+        let name = body["data"]["name"].as_str().unwrap_or_default();
+        assert!(
+            name.starts_with(ACME_NAME) && name.contains("\u{1b}]52;c;"),
+            "{name:?}"
+        );
+        let (_, list) = call(&mut s, "GET", "/v1/companies", ORG_KEY, "");
+        let names: Vec<&str> = list["data"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c["name"].as_str())
+            .collect();
+        assert_eq!(names.len(), 2);
+        assert!(
+            names.iter().all(|n| n.contains("\r\nFAKE: OK")),
+            "{names:?}"
+        );
+
+        s.behaviour.hostile_text = crate::sandbox::HostileText::LongNames;
+        let (_, body) = call(&mut s, "GET", &one, HEALTHY_KEY, "");
+        let name = body["data"]["name"].as_str().unwrap_or_default();
+        assert_eq!(name.chars().count(), 10_000);
+        // Only names change; ids stay usable.
+        assert_eq!(body["data"]["id"], ACME_ID);
     }
 }

@@ -5,15 +5,23 @@ use serde_json::json;
 use crate::sandbox::Behaviour;
 use crate::sandbox::auth::{KeyState, subject_urn};
 use crate::sandbox::demo::APPLICATION_NAME;
+use crate::sandbox::hostile::{extra_scope, label};
 use crate::sandbox::reply::Reply;
 
 /// `ExternalClientModelDetails` for `key`, shaped by the behaviour switches.
 pub(crate) fn introspect(key: &KeyState, behaviour: Behaviour) -> Reply {
+    let hostile = behaviour.hostile_text;
+    let scopes: Vec<&str> = key
+        .scopes
+        .iter()
+        .map(String::as_str)
+        .chain(extra_scope(hostile))
+        .collect();
     let mut data = json!({
-        "authMethod": "API_KEY",
+        "authMethod": label("API_KEY", hostile),
         "clientId": key.client_id,
-        "scope": key.scopes.join(behaviour.scope_separator.as_str()),
-        "applicationName": APPLICATION_NAME,
+        "scope": scopes.join(behaviour.scope_separator.as_str()),
+        "applicationName": label(APPLICATION_NAME, hostile),
     });
     if let (true, Some(obj)) = (behaviour.subject_urn, data.as_object_mut()) {
         obj.insert("subjectURN".to_owned(), json!(subject_urn(key.subject)));

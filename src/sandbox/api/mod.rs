@@ -12,6 +12,7 @@ use jiff::Timestamp;
 
 use super::auth::authenticate;
 use super::faults::{malformed, outage, rate_limited, take};
+use super::hostile;
 use super::reply::{Reply, bad_parameter, forbidden, no_route};
 use super::routes::{Endpoint, required_scope, route, undocumented_param};
 use super::state::{State, stamp};
@@ -30,7 +31,7 @@ impl State {
     /// Answer one API request (anything outside `/_sandbox/`) and record it. The slow fault is
     /// applied by the caller, which can wait without holding the lock.
     pub(crate) fn handle_api(&mut self, req: &ApiRequest<'_>, now: Timestamp) -> Reply {
-        let reply = self.api_reply(req, now);
+        let reply = hostile::error_reply(self.api_reply(req, now), self.behaviour.hostile_text);
         let path_and_query = match req.query {
             Some(q) => format!("{}?{q}", req.path),
             None => req.path.to_owned(),
@@ -104,8 +105,14 @@ impl State {
             Endpoint::InstallationMe | Endpoint::Activate | Endpoint::Completions => {
                 installations::answer(self, route.endpoint, subject, req, now)
             }
-            Endpoint::Company => directory::company(subject, route.id.as_deref().unwrap_or("")),
-            Endpoint::Companies => directory::companies(subject, req.query),
+            Endpoint::Company => directory::company(
+                subject,
+                route.id.as_deref().unwrap_or(""),
+                self.behaviour.hostile_text,
+            ),
+            Endpoint::Companies => {
+                directory::companies(subject, req.query, self.behaviour.hostile_text)
+            }
             Endpoint::Employees => directory::employees(subject, req.query),
             Endpoint::ExportJobs if req.method == "POST" => {
                 exports::create_job(self, subject, req, now)
