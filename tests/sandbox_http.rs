@@ -748,3 +748,38 @@ async fn hostile_text_reaches_names_errors_and_introspect() {
     let calm = api.get(&acme, sandbox::HEALTHY_KEY).await.json();
     assert_eq!(calm["data"]["name"], sandbox::ACME_NAME);
 }
+
+#[tokio::test]
+async fn the_request_log_names_the_key_and_keeps_the_json_body() {
+    let api = Api::start().await;
+    let body = r#"{"status":"ACTIVATED","metadata":{"createdBy":{"tool":"test"}}}"#;
+    let a = api
+        .send(
+            "POST",
+            "/v1/installations/me",
+            Auth::Key(sandbox::HEALTHY_KEY),
+            Some(body),
+        )
+        .await;
+    assert_eq!(a.status, 200);
+    api.get("/v1/introspect", sandbox::REVOKED_KEY).await;
+    api.send("GET", "/v1/introspect", Auth::None, None).await;
+    api.get("/v1/introspect", sandbox::ORG_KEY).await;
+
+    let log = api.sandbox.control().requests();
+    let names: Vec<Option<&str>> = log.iter().map(|r| r.key_name).collect();
+    assert_eq!(names, [Some("healthy"), None, None, Some("org-level")]);
+    assert_eq!(
+        log[0].body,
+        Some(serde_json::from_str::<Value>(body).expect("JSON"))
+    );
+    assert!(log[1..].iter().all(|r| r.body.is_none()));
+    assert_eq!(
+        log.iter().map(|r| r.had_authorization).collect::<Vec<_>>(),
+        [true, true, false, true]
+    );
+    let dump = format!("{log:?}");
+    for k in sandbox::DEMO_KEYS {
+        assert!(!dump.contains(k.key), "the log holds {}", k.name);
+    }
+}

@@ -176,11 +176,17 @@ pub enum Malformed {
     Empty,
 }
 
-/// One API request as the sandbox saw it. Never holds headers or bodies.
+/// One API request as the sandbox saw it. Never holds headers or a key.
 #[derive(Clone, Debug)]
 pub struct SeenRequest {
     pub method: String,
     pub path_and_query: String,
     pub had_authorization: bool,
     pub status: u16,
+    /// The name of the demo key that authenticated (see `DEMO_KEYS`), None when none did (no or a
+    /// bad key, or a fault answered first).
+    pub key_name: Option<&'static str>,
+    /// The request body, when there was one, it parsed as JSON and it was at most 64 KiB. The API's
+    /// bodies never hold keys.
+    pub body: Option<serde_json::Value>,
 }

@@ -214,6 +214,8 @@ mod tests {
             path_and_query: format!("/v1/introspect?n={n}"),
             had_authorization: false,
             status: 401,
+            key_name: None,
+            body: None,
         }
     }
 

@@ -18,6 +18,9 @@ use super::routes::{Endpoint, required_scope, route, undocumented_param};
 use super::state::{State, stamp};
 use super::{IntrospectAnswer, SeenRequest};
 
+/// Bodies above this are not kept in the request log, which holds up to 10,000 requests.
+const MAX_LOGGED_BODY: usize = 64 * 1024;
+
 /// The parts of an API request the fake looks at.
 pub(crate) struct ApiRequest<'a> {
     pub method: &'a str,
@@ -31,21 +34,34 @@ impl State {
     /// Answer one API request (anything outside `/_sandbox/`) and record it. The slow fault is
     /// applied by the caller, which can wait without holding the lock.
     pub(crate) fn handle_api(&mut self, req: &ApiRequest<'_>, now: Timestamp) -> Reply {
-        let reply = hostile::error_reply(self.api_reply(req, now), self.behaviour.hostile_text);
+        let mut key_name = None;
+        let reply = self.api_reply(req, now, &mut key_name);
+        let reply = hostile::error_reply(reply, self.behaviour.hostile_text);
         let path_and_query = match req.query {
             Some(q) => format!("{}?{q}", req.path),
             None => req.path.to_owned(),
         };
+        let body = (!req.body.is_empty() && req.body.len() <= MAX_LOGGED_BODY)
+            .then(|| serde_json::from_slice(req.body).ok())
+            .flatten();
         self.record(SeenRequest {
             method: req.method.to_owned(),
             path_and_query,
             had_authorization: req.authorization.is_some(),
             status: reply.status,
+            key_name,
+            body,
         });
         reply
     }
 
-    fn api_reply(&mut self, req: &ApiRequest<'_>, now: Timestamp) -> Reply {
+    /// The answer; `key_name` is set once a key has authenticated.
+    fn api_reply(
+        &mut self,
+        req: &ApiRequest<'_>,
+        now: Timestamp,
+        key_name: &mut Option<&'static str>,
+    ) -> Reply {
         // INFERRED: throttling and outages happen in front of auth, as a gateway would do them.
         if let Some(retry) = take(&mut self.faults.rate_limit) {
             return rate_limited(retry, now);
@@ -53,7 +69,7 @@ impl State {
         if let Some(status) = take(&mut self.faults.outage) {
             return outage(status);
         }
-        let reply = match self.routed(req, stamp(now)) {
+        let reply = match self.routed(req, stamp(now), key_name) {
             Ok(reply) | Err(reply) => reply,
         };
         if reply.status == 200
@@ -64,7 +80,12 @@ impl State {
         reply
     }
 
-    fn routed(&mut self, req: &ApiRequest<'_>, now: Timestamp) -> Result<Reply, Reply> {
+    fn routed(
+        &mut self,
+        req: &ApiRequest<'_>,
+        now: Timestamp,
+        key_name: &mut Option<&'static str>,
+    ) -> Result<Reply, Reply> {
         // INFERRED: an unknown route or method answers before auth is looked at.
         let route = route(req.path)
             .filter(|r| {
@@ -81,6 +102,7 @@ impl State {
             .with_header("allow", route.methods.join(", ")));
         }
         let key = authenticate(&self.keys, req.authorization)?;
+        *key_name = Some(self.keys[key].name);
         let subject = self.keys[key].subject;
         if self.behaviour.strict
             && let Some(name) = undocumented_param(route.endpoint, req.method, subject, req.query)
@@ -314,5 +336,43 @@ mod tests {
             call(&mut s, "GET", "/v1/introspect?verbose=1", HEALTHY_KEY, "").0,
             200
         );
+    }
+
+    #[test]
+    fn the_log_names_the_key_and_keeps_json_bodies() {
+        let mut s = State::seed();
+        let me = "/v1/installations/me";
+        call(&mut s, "POST", me, HEALTHY_KEY, r#"{"status":"ACTIVATED"}"#);
+        call(&mut s, "PUT", me, ORG_KEY, "not json");
+        call(&mut s, "GET", "/v1/introspect", REVOKED_KEY, "");
+        call_raw(&mut s, "GET", "/v1/introspect", None, "");
+        s.rate_limit(RetryAfter::Seconds(1), Some(1));
+        call(&mut s, "GET", "/v1/introspect", HEALTHY_KEY, "");
+        let big = format!(
+            r#"{{"status":"ACTIVATED","metadata":{{"a":{{"b":"{}"}}}}}}"#,
+            "x".repeat(70_000)
+        );
+        call(&mut s, "POST", me, ROTATED_KEY, &big);
+
+        let log = s.requests();
+        let seen: Vec<(Option<&str>, Option<Value>, u16)> = log
+            .iter()
+            .map(|r| (r.key_name, r.body.clone(), r.status))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (Some("healthy"), Some(json!({"status": "ACTIVATED"})), 200),
+                (Some("org-level"), None, 400),
+                (None, None, 401),
+                (None, None, 401),
+                (None, None, 429),
+                (Some("rotated"), None, 200),
+            ]
+        );
+        for r in &log {
+            let text = format!("{r:?}");
+            assert!(DEMO_KEYS.iter().all(|k| !text.contains(k.key)), "{text}");
+        }
     }
 }
