@@ -1,4 +1,5 @@
-//! The sandbox's seed: demo companies, organisations and keys. All of it is public fake data.
+//! The public demo data: companies, organisations and keys, all public fakes, as `pleo-keys sandbox`
+//! prints them.
 
 /// One demo key, as listed by `pleo-keys sandbox`.
 #[derive(Clone, Copy, Debug)]

@@ -55,6 +55,7 @@ const SCOPES: &[(Endpoint, &str, &str)] = &[
 ];
 
 /// Cursor pagination's parameters (pleo-api.md §6; the companies and employees specs list them).
+/// INFERRED: the fake takes the sorting parameters but does not sort.
 const PAGED: &[&str] = &[
     "after",
     "before",

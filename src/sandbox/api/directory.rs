@@ -236,4 +236,27 @@ mod tests {
         // Only names change; ids stay usable.
         assert_eq!(body["data"]["id"], ACME_ID);
     }
+
+    #[test]
+    fn employees_filter_by_email_and_code() {
+        let mut s = State::seed();
+        let first_names = |s: &mut State, q: &str| -> Vec<String> {
+            let (status, body) = call(s, "GET", &format!("/v2/employees?{q}"), ORG_KEY, "");
+            assert_eq!(status, 200, "{q}");
+            body["data"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|e| e["firstName"].as_str().map(str::to_owned))
+                .collect()
+        };
+        assert_eq!(first_names(&mut s, "email=GRACE%40acme.example"), ["Grace"]);
+        assert_eq!(first_names(&mut s, "code=B001"), ["Greta"]);
+        assert_eq!(first_names(&mut s, "code=b001"), Vec::<String>::new());
+        assert_eq!(
+            first_names(&mut s, "email=ada%40acme.example&code=E002"),
+            Vec::<String>::new()
+        );
+        assert_eq!(first_names(&mut s, "limit=1&offset=1"), ["Grace"]);
+    }
 }

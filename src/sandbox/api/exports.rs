@@ -41,6 +41,7 @@ pub(crate) fn list_jobs(
 ) -> Result<Reply, Reply> {
     let company = required_company(subject, query)?;
     let statuses = query_values(query, "statuses");
+    // INFERRED: an unknown status is a 400, as for the other enum-typed parameters.
     if let Some(bad) = statuses
         .iter()
         .find(|s| !JOB_STATUSES.contains(&s.as_str()))
@@ -159,5 +160,36 @@ mod tests {
             "",
         );
         assert_eq!(jobs["pagination"]["total"], 2);
+    }
+
+    #[test]
+    fn export_jobs_filter_by_status() {
+        let mut s = State::seed();
+        let list = |s: &mut State, q: &str| {
+            let path = format!("/v3/export-jobs?company_id={ACME_ID}{q}");
+            let (status, body) = call(s, "GET", &path, HEALTHY_KEY, "");
+            let statuses: Vec<String> = body["data"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|j| j["status"].as_str().map(str::to_owned))
+                .collect();
+            (status, statuses)
+        };
+        let created = format!("/v3/export-jobs?company_id={ACME_ID}");
+        assert_eq!(call(&mut s, "POST", &created, HEALTHY_KEY, "").0, 201);
+        assert_eq!(
+            list(&mut s, ""),
+            (200, vec!["completed".to_owned(), "pending".to_owned()])
+        );
+        assert_eq!(
+            list(&mut s, "&statuses=pending"),
+            (200, vec!["pending".to_owned()])
+        );
+        assert_eq!(
+            list(&mut s, "&statuses=failed&statuses=completed"),
+            (200, vec!["completed".to_owned()])
+        );
+        assert_eq!(list(&mut s, "&statuses=done").0, 400);
     }
 }

@@ -103,6 +103,7 @@ impl State {
         }
         let key = authenticate(&self.keys, req.authorization)?;
         *key_name = Some(self.keys[key].name);
+        // INFERRED: parameters are checked after auth, so a bad key learns nothing about them.
         let subject = self.keys[key].subject;
         if self.behaviour.strict
             && let Some(name) = undocumented_param(route.endpoint, req.method, subject, req.query)

@@ -65,6 +65,7 @@ pub(crate) fn page(items: Vec<Value>, query: Option<&str>) -> Result<Reply, Repl
             let start = (i + 1).min(total);
             (start, (start + limit).min(total))
         }
+        // INFERRED: `before` gives the `limit` items just before the cursor.
         (None, Some((_, i)), None) => {
             let end = (*i).min(total);
             (end.saturating_sub(limit), end)
