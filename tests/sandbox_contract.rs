@@ -1,7 +1,9 @@
-//! The sandbox's installation and introspect answers, checked against Pleo's published OpenAPI
-//! (vendored byte for byte in tests/contract/).
+//! The sandbox's installation and introspect answers, and the requests sent to it, checked against
+//! Pleo's published OpenAPI (vendored byte for byte in tests/contract/).
+//!
+//! `assert_requests_follow_the_spec` walks a sandbox's request log; point it at any client's traffic.
 
-use pleo_keys::sandbox::{self, Sandbox};
+use pleo_keys::sandbox::{self, Sandbox, SeenRequest};
 use serde_json::{Value, json};
 
 const JSON: &str = "application/json;charset=UTF-8";
@@ -35,9 +37,18 @@ fn resolve<'a>(spec: &'a Value, schema: &'a Value) -> &'a Value {
     }
 }
 
-/// Check `value` against `schema`, appending every problem found (with its JSON path).
+/// Check `value` against `schema`, appending every problem found (with its JSON path). Knows
+/// `type`, `enum`, `format` (uuid, date-time), `nullable`, `required`, `properties`,
+/// `additionalProperties` and `items`.
 fn check(spec: &Value, schema: &Value, value: &Value, at: &str, problems: &mut Vec<String>) {
     let schema = resolve(spec, schema);
+    if value.is_null() {
+        // OpenAPI 3.0: null is a value only where the schema says `nullable: true`.
+        if schema.get("nullable") != Some(&Value::Bool(true)) {
+            problems.push(format!("{at}: null is not allowed (not nullable)"));
+        }
+        return;
+    }
     if let Some(allowed) = schema.get("enum").and_then(Value::as_array)
         && !allowed.contains(value)
     {
@@ -72,6 +83,11 @@ fn check(spec: &Value, schema: &Value, value: &Value, at: &str, problems: &mut V
             problems.push(format!("{at}: {s:?} is not a valid {format}"));
         }
     }
+    if let (Some(items), Some(values)) = (schema.get("items"), value.as_array()) {
+        for (i, v) in values.iter().enumerate() {
+            check(spec, items, v, &format!("{at}[{i}]"), problems);
+        }
+    }
     if let Some(obj) = value.as_object() {
         let required = schema.get("required").and_then(Value::as_array);
         for name in required.into_iter().flatten().filter_map(Value::as_str) {
@@ -79,27 +95,51 @@ fn check(spec: &Value, schema: &Value, value: &Value, at: &str, problems: &mut V
                 problems.push(format!("{at}: required field {name} is missing"));
             }
         }
-        if let Some(props) = schema.get("properties").and_then(Value::as_object) {
-            for (name, sub) in props {
-                if let Some(v) = obj.get(name) {
-                    check(spec, sub, v, &format!("{at}.{name}"), problems);
+        let props = schema.get("properties").and_then(Value::as_object);
+        for (name, v) in obj {
+            let at = format!("{at}.{name}");
+            match (
+                props.and_then(|p| p.get(name)),
+                schema.get("additionalProperties"),
+            ) {
+                (Some(sub), _) => check(spec, sub, v, &at, problems),
+                (None, Some(Value::Bool(false))) => {
+                    problems.push(format!("{at}: no additional properties are allowed"));
                 }
+                (None, Some(extra @ Value::Object(_))) => check(spec, extra, v, &at, problems),
+                (None, _) => {}
             }
         }
     }
 }
 
+/// Properties of `value` that `schema_name` does not list; the spec leaves them undocumented.
+fn unlisted(spec: &Value, schema_name: &str, value: &Value) -> Vec<String> {
+    let props = named(spec, schema_name)["properties"]
+        .as_object()
+        .expect("properties");
+    value
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(k, _)| !props.contains_key(*k))
+        .map(|(k, _)| format!("$: property {k} is not in {schema_name}"))
+        .collect()
+}
+
 /// An `InstallationResponse`: the schema, plus the enums the spec gives only in prose, plus no
 /// property outside the schema.
 fn installation_problems(spec: &Value, value: &Value) -> Vec<String> {
-    let schema = named(spec, "InstallationResponse");
     let mut problems = Vec::new();
-    check(spec, schema, value, "$", &mut problems);
-    let props = schema["properties"].as_object().expect("properties");
+    check(
+        spec,
+        named(spec, "InstallationResponse"),
+        value,
+        "$",
+        &mut problems,
+    );
+    problems.extend(unlisted(spec, "InstallationResponse", value));
     if let Some(obj) = value.as_object() {
-        for name in obj.keys().filter(|k| !props.contains_key(*k)) {
-            problems.push(format!("$: property {name} is not in InstallationResponse"));
-        }
         for (field, enum_schema) in [
             ("status", "InstallationStatus"),
             ("errorCode", "InstallationErrorCode"),
@@ -118,6 +158,15 @@ fn installation_problems(spec: &Value, value: &Value) -> Vec<String> {
     problems
 }
 
+/// What is wrong with a request body for schema `schema_name`, including properties the schema
+/// does not list (Pleo may ignore them; a client should not rely on that).
+fn request_problems(spec: &Value, schema_name: &str, body: &Value) -> Vec<String> {
+    let mut problems = Vec::new();
+    check(spec, named(spec, schema_name), body, "$", &mut problems);
+    problems.extend(unlisted(spec, schema_name, body));
+    problems
+}
+
 fn assert_installation(spec: &Value, value: &Value) {
     let problems = installation_problems(spec, value);
     assert!(
@@ -128,12 +177,152 @@ fn assert_installation(spec: &Value, value: &Value) {
 }
 
 fn assert_request(spec: &Value, schema: &str, body: &Value) {
-    let mut problems = Vec::new();
-    check(spec, named(spec, schema), body, "$", &mut problems);
+    let problems = request_problems(spec, schema, body);
     assert!(
         problems.is_empty(),
         "the test's own {schema} is wrong: {problems:?}"
     );
+}
+
+/// Query parameters the sandbox takes beyond the spec, INFERRED (src/sandbox/routes.rs): an
+/// organisation-level key names one of its companies on every installation call.
+const ORG_KEY_PARAMS: &[(&str, &str, &str)] = &[
+    ("post", "/v1/installations/me", "company_id"),
+    ("put", "/v1/installations/me", "company_id"),
+    ("delete", "/v1/installations/me", "company_id"),
+    ("post", "/v1/installations/me:activate", "company_id"),
+    ("put", "/v1/installations/completions", "company_id"),
+];
+
+/// The spec's path template matching a request path, if the spec has one.
+fn spec_path<'a>(spec: &'a Value, path: &str) -> Option<&'a str> {
+    let path = path.replace("%3A", ":").replace("%3a", ":");
+    let segments: Vec<&str> = path.split('/').collect();
+    spec["paths"].as_object()?.keys().find_map(|template| {
+        let parts: Vec<&str> = template.split('/').collect();
+        let matches = parts.len() == segments.len()
+            && parts.iter().zip(&segments).all(|(t, s)| {
+                *t == *s || (t.starts_with('{') && t.ends_with('}') && !s.is_empty())
+            });
+        matches.then_some(template.as_str())
+    })
+}
+
+/// A raw query value as the JSON its parameter schema describes.
+fn param_value(spec: &Value, schema: &Value, raw: &str) -> Value {
+    match resolve(spec, schema).get("type").and_then(Value::as_str) {
+        Some("integer") => raw.parse::<i64>().map_or_else(|_| json!(raw), |n| json!(n)),
+        Some("boolean") => raw
+            .parse::<bool>()
+            .map_or_else(|_| json!(raw), |b| json!(b)),
+        _ => json!(raw),
+    }
+}
+
+/// Problems with one request against `spec`; None when the spec does not have its path.
+fn request_log_entry_problems(spec: &Value, r: &SeenRequest) -> Option<Vec<String>> {
+    let (path, query) = match r.path_and_query.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (r.path_and_query.as_str(), None),
+    };
+    let template = spec_path(spec, path)?;
+    let method = r.method.to_lowercase();
+    let at = format!("{} {}", r.method, r.path_and_query);
+    let Some(op) = spec["paths"][template].get(&method) else {
+        return Some(vec![format!(
+            "{at}: the spec has no {method} on {template}"
+        )]);
+    };
+    let mut problems = Vec::new();
+    let params: Vec<&Value> = op["parameters"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|p| p["in"] == "query")
+        .collect();
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.unwrap_or("").as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    for (name, raw) in &pairs {
+        match params.iter().find(|p| p["name"] == name.as_str()) {
+            Some(p) => {
+                let schema = &p["schema"];
+                // Form style, exploded: an array parameter repeats, one item per occurrence.
+                let (item_schema, where_) = match resolve(spec, schema).get("items") {
+                    Some(items) => (items, format!("{at}: query {name}[]")),
+                    None => (schema, format!("{at}: query {name}")),
+                };
+                let value = param_value(spec, item_schema, raw);
+                check(spec, item_schema, &value, &where_, &mut problems);
+            }
+            None => {
+                let inferred = ORG_KEY_PARAMS
+                    .iter()
+                    .any(|(m, p, n)| *m == method && *p == template && n == name)
+                    && r.key_name.is_some_and(sandbox::is_organisation_key);
+                if !inferred {
+                    problems.push(format!("{at}: query parameter {name} is not documented"));
+                }
+            }
+        }
+    }
+    for p in params.iter().filter(|p| p["required"] == true) {
+        if !pairs.iter().any(|(k, _)| p["name"] == k.as_str()) {
+            problems.push(format!(
+                "{at}: required query parameter {} is missing",
+                p["name"]
+            ));
+        }
+    }
+    let body_schema = op["requestBody"]["content"]
+        .as_object()
+        .and_then(|c| c.values().next())
+        .map(|media| &media["schema"]);
+    match (body_schema, &r.body) {
+        (Some(schema), Some(body)) => {
+            let name = schema["$ref"]
+                .as_str()
+                .and_then(|s| s.strip_prefix("#/components/schemas/"))
+                .expect("request bodies in the spec are named schemas");
+            problems.extend(
+                request_problems(spec, name, body)
+                    .into_iter()
+                    .map(|p| format!("{at}: body {p}")),
+            );
+        }
+        (Some(_), None) if op["requestBody"]["required"] == true => {
+            problems.push(format!("{at}: no JSON body, though the spec requires one"));
+        }
+        (None, Some(_)) => problems.push(format!("{at}: sends a body the operation does not take")),
+        _ => {}
+    }
+    Some(problems)
+}
+
+/// Every problem in a request log, and how many requests the spec covered (the rest are paths it
+/// does not describe, e.g. `/v1/companies` for the App Marketplace spec).
+fn request_log_problems(spec: &Value, requests: &[SeenRequest]) -> (usize, Vec<String>) {
+    let mut covered = 0;
+    let mut problems = Vec::new();
+    for r in requests {
+        if let Some(found) = request_log_entry_problems(spec, r) {
+            covered += 1;
+            problems.extend(found);
+        }
+    }
+    (covered, problems)
+}
+
+/// Every request `spec` describes used only documented query parameters with valid values and a
+/// body valid against its request schema. Returns how many requests it checked.
+fn assert_requests_follow_the_spec(spec: &Value, requests: &[SeenRequest]) -> usize {
+    let (covered, problems) = request_log_problems(spec, requests);
+    assert!(
+        problems.is_empty(),
+        "requests that break the spec:\n{}",
+        problems.join("\n")
+    );
+    covered
 }
 
 struct Api {
@@ -156,13 +345,25 @@ impl Api {
         key: &str,
         body: Option<&Value>,
     ) -> (u16, String, Value) {
+        self.send_raw(method, path, key, body.map(Value::to_string))
+            .await
+    }
+
+    /// Send a body as given, valid JSON or not.
+    async fn send_raw(
+        &self,
+        method: &str,
+        path: &str,
+        key: &str,
+        body: Option<String>,
+    ) -> (u16, String, Value) {
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
         let mut req = self
             .http
             .request(method, format!("{}{path}", self.sandbox.url()))
             .basic_auth(key, Some(""));
         if let Some(body) = body {
-            req = req.header("content-type", JSON).body(body.to_string());
+            req = req.header("content-type", JSON).body(body);
         }
         let resp = req.send().await.expect("send");
         let status = resp.status().as_u16();
@@ -233,7 +434,7 @@ async fn every_installation_operation_matches_the_spec() {
     );
 
     let create =
-        json!({"metadata": {"externalConfigurationId": "123456789"}, "status": "ACTIVATED"});
+        json!({"metadata": {"externalConfiguration": {"id": "123456789"}}, "status": "ACTIVATED"});
     assert_request(&spec, "CreateClientInstallationRequest", &create);
     let created = api
         .installation(&spec, "POST", me, key, Some(&create))
@@ -256,7 +457,7 @@ async fn every_installation_operation_matches_the_spec() {
         .await;
     assert_eq!(got["id"], created["id"]);
 
-    let update = json!({"status": "ERROR", "errorCode": "NOT_ENTITLED", "metadata": {"externalApplicationId": "1"}});
+    let update = json!({"status": "ERROR", "errorCode": "NOT_ENTITLED", "metadata": {"externalApplication": {"id": "1"}}});
     assert_request(&spec, "UpdateInstallationRequest", &update);
     let updated = api.installation(&spec, "PUT", me, key, Some(&update)).await;
     assert_eq!(
@@ -332,6 +533,256 @@ async fn every_installation_operation_matches_the_spec() {
     );
 }
 
+/// Bodies the published schemas refuse: (method, body as sent).
+const INVALID_BODIES: &[(&str, &str)] = &[
+    ("POST", r#"{"status":null}"#),
+    ("POST", r#"{"status":"BROKEN"}"#),
+    ("POST", r#"{"status":"activated"}"#),
+    ("POST", r#"{"status":1}"#),
+    ("POST", r#"{"metadata":"x"}"#),
+    ("POST", r#"{"metadata":[]}"#),
+    ("POST", r#"{"metadata":null}"#),
+    ("POST", r#"{"metadata":{"createdBy":"x"}}"#),
+    ("POST", r#"{"metadata":{"n":1}}"#),
+    ("POST", r#"{"metadata":{"ok":{},"bad":null}}"#),
+    ("PUT", r#"{}"#),
+    ("PUT", r#"{"metadata":{}}"#),
+    ("PUT", r#"{"status":null}"#),
+    ("PUT", r#"{"status":"NOPE"}"#),
+    ("PUT", r#"{"status":"ERROR","errorCode":"NOPE"}"#),
+    ("PUT", r#"{"status":"ERROR","errorCode":null}"#),
+    ("PUT", r#"{"status":"ACTIVATED","metadata":{"a":"b"}}"#),
+    ("PUT", r#"{"status":"ACTIVATED","metadata":7}"#),
+];
+
+fn request_schema(method: &str) -> &'static str {
+    match method {
+        "POST" => "CreateClientInstallationRequest",
+        _ => "UpdateInstallationRequest",
+    }
+}
+
+#[tokio::test]
+async fn the_sandbox_rejects_every_body_the_schema_refuses() {
+    let spec = spec();
+    let api = Api::start().await;
+    let me = "/v1/installations/me";
+    let key = sandbox::HEALTHY_KEY;
+    let before = api
+        .installation(&spec, "POST", me, key, Some(&json!({})))
+        .await;
+    for (method, text) in INVALID_BODIES {
+        let body: Value = serde_json::from_str(text).expect("the fixture is JSON");
+        // The checker agrees with the fixture, so neither can drift into a tautology.
+        let problems = request_problems(&spec, request_schema(method), &body);
+        assert!(
+            !problems.is_empty(),
+            "{method} {text} is valid per the spec"
+        );
+
+        let (status, ct, value) = api.send_raw(method, me, key, Some(text.to_string())).await;
+        assert_eq!(
+            (status, ct.as_str()),
+            (400, JSON),
+            "{method} {text}: {value}"
+        );
+        let kind = value["type"].as_str().unwrap_or_default();
+        assert!(
+            ["JSON_MAPPING_EXCEPTION", "VALIDATION_FAILED"].contains(&kind),
+            "{method} {text}: {value}"
+        );
+        assert!(value["message"].as_str().is_some_and(|m| !m.is_empty()));
+        assert_eq!(value.as_object().map(|o| o.len()), Some(2), "{value}");
+    }
+    // Not one of them changed the installation.
+    let after = api.installation(&spec, "GET", me, key, None).await;
+    assert_eq!(after, before);
+    // Bodies that are not JSON objects at all.
+    for text in ["", "not json", "[1]", "\"ACTIVATED\""] {
+        let (status, _, value) = api.send_raw("POST", me, key, Some(text.to_owned())).await;
+        assert_eq!(
+            (status, value["type"].as_str()),
+            (400, Some("JSON_MAPPING_EXCEPTION")),
+            "{text:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_valid_body_gets_a_valid_200() {
+    let spec = spec();
+    let api = Api::start().await;
+    let me = "/v1/installations/me";
+    let key = sandbox::HEALTHY_KEY;
+    let mut bodies = vec![
+        ("POST", json!({})),
+        ("POST", json!({"metadata": {}})),
+        (
+            "POST",
+            json!({"metadata": {"a": {"b": [1, null, "c"]}, "d": {}}}),
+        ),
+    ];
+    for status in [
+        "ACTIVATED",
+        "INACTIVE",
+        "AUTHORIZED",
+        "PENDING_INTEGRATION",
+        "ERROR",
+    ] {
+        bodies.push(("POST", json!({"status": status})));
+        bodies.push((
+            "PUT",
+            json!({"status": status, "metadata": {"by": {"n": 1}}}),
+        ));
+        for code in ["NOT_ENTITLED", "AUTH_ERROR"] {
+            bodies.push(("PUT", json!({"status": status, "errorCode": code})));
+        }
+    }
+    for (method, body) in &bodies {
+        assert_request(&spec, request_schema(method), body);
+        let got = api.installation(&spec, method, me, key, Some(body)).await;
+        if let Some(metadata) = body.get("metadata") {
+            assert_eq!(&got["metadata"], metadata);
+        }
+    }
+    // The organisation's own installation too.
+    let org = api
+        .installation(&spec, "POST", me, sandbox::ORG_KEY, Some(&json!({})))
+        .await;
+    assert!(
+        org["resource"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("urn:pleo:organization:"))
+    );
+    // And the log of all that follows the spec.
+    let checked = assert_requests_follow_the_spec(&spec, &api.sandbox.control().requests());
+    assert_eq!(checked, bodies.len() + 1);
+}
+
+#[tokio::test]
+async fn a_scripted_session_follows_the_spec() {
+    let spec = spec();
+    let api = Api::start().await;
+    let (me, key, org) = (
+        "/v1/installations/me",
+        sandbox::HEALTHY_KEY,
+        sandbox::ORG_KEY,
+    );
+    let acme = format!("{me}?company_id={}", sandbox::ACME_ID);
+    let create = json!({"status": "ACTIVATED", "metadata": {"createdBy": {"name": "pleo-keys"}}});
+    let script: Vec<(&str, &str, &str, Option<Value>)> = vec![
+        ("GET", "/v1/introspect", key, None),
+        ("GET", me, key, None),
+        ("POST", me, key, Some(create.clone())),
+        ("GET", acme.as_str(), key, None),
+        ("PUT", me, key, Some(json!({"status": "INACTIVE"}))),
+        ("POST", "/v1/installations/me:activate", key, None),
+        ("PUT", "/v1/installations/completions", key, None),
+        ("GET", "/v1/introspect", org, None),
+        ("POST", acme.as_str(), org, Some(create)),
+        (
+            "PUT",
+            acme.as_str(),
+            org,
+            Some(json!({"status": "ACTIVATED"})),
+        ),
+        ("DELETE", acme.as_str(), org, None),
+        ("DELETE", me, key, None),
+    ];
+    for (method, path, k, body) in &script {
+        let (status, _, value) = api.send(method, path, k, body.as_ref()).await;
+        assert!(status < 500, "{method} {path}: {status} {value}");
+    }
+    // Paths outside this spec are passed over, not counted.
+    api.send(
+        "GET",
+        &format!("/v1/companies/{}", sandbox::ACME_ID),
+        key,
+        None,
+    )
+    .await;
+    let requests = api.sandbox.control().requests();
+    assert_eq!(requests.len(), script.len() + 1);
+    assert_eq!(
+        assert_requests_follow_the_spec(&spec, &requests),
+        script.len()
+    );
+}
+
+#[tokio::test]
+async fn the_log_walker_catches_what_the_spec_forbids() {
+    let spec = spec();
+    let api = Api::start().await;
+    let me = "/v1/installations/me";
+    let acme = format!("{me}?company_id={}", sandbox::ACME_ID);
+    let key = sandbox::HEALTHY_KEY;
+    // What pleo-keys' own client once sent: a string metadata value. The sandbox refuses it...
+    let (status, _, _) = api
+        .send_raw(
+            "POST",
+            me,
+            key,
+            Some(r#"{"status":"ACTIVATED","metadata":{"createdBy":"pleo-keys/0.1.0"}}"#.to_owned()),
+        )
+        .await;
+    assert_eq!(status, 400);
+    api.send("POST", me, key, Some(&json!({}))).await;
+    api.send("GET", &format!("{me}?company_id=not-a-uuid"), key, None)
+        .await;
+    api.send(
+        "GET",
+        &format!("{me}?companyId={}", sandbox::ACME_ID),
+        key,
+        None,
+    )
+    .await;
+    // company_id on a write from a company-level key: not documented, and not the org-key case.
+    api.send("PUT", &acme, key, Some(&json!({"status": "ACTIVATED"})))
+        .await;
+    api.send_raw("PUT", me, key, None).await;
+    api.send(
+        "POST",
+        "/v1/installations/me:activate",
+        key,
+        Some(&json!({"status": "ACTIVATED"})),
+    )
+    .await;
+    api.send(
+        "POST",
+        me,
+        key,
+        Some(&json!({"status": "ACTIVATED", "errorCode": "AUTH_ERROR"})),
+    )
+    .await;
+    let mut requests = api.sandbox.control().requests();
+    // ...and a method the spec does not have on the path.
+    requests.push(SeenRequest {
+        method: "PATCH".to_owned(),
+        path_and_query: me.to_owned(),
+        had_authorization: true,
+        status: 405,
+        key_name: Some("healthy"),
+        body: None,
+    });
+
+    let (covered, problems) = request_log_problems(&spec, &requests);
+    assert_eq!(covered, requests.len());
+    let all = problems.join("\n");
+    for expected in [
+        "body $.metadata.createdBy: expected object",
+        "query company_id: \"not-a-uuid\" is not a valid uuid",
+        "query parameter companyId is not documented",
+        &format!("PUT {acme}: query parameter company_id is not documented"),
+        "PUT /v1/installations/me: no JSON body, though the spec requires one",
+        "POST /v1/installations/me:activate: sends a body the operation does not take",
+        "body $: property errorCode is not in CreateClientInstallationRequest",
+        "the spec has no patch on /v1/installations/me",
+    ] {
+        assert!(all.contains(expected), "missed {expected:?} in:\n{all}");
+    }
+    assert_eq!(problems.len(), 8, "{all}");
+}
+
 #[tokio::test]
 async fn every_spec_operation_is_routed() {
     let spec = spec();
@@ -351,6 +802,53 @@ async fn every_spec_operation_is_routed() {
 }
 
 #[test]
+fn the_checker_enforces_nullable_and_additional_properties() {
+    let spec = json!({});
+    let schema = json!({
+        "type": "object",
+        "required": ["a"],
+        "properties": {
+            "a": {"type": "string", "nullable": true},
+            "b": {"type": "string"},
+            "c": {"enum": ["X"]},
+            "list": {"type": "array", "items": {"type": "integer"}},
+        },
+        "additionalProperties": {"type": "object"},
+    });
+    // Sorted, as the order of an object's properties is serde_json's business.
+    let problems = |value: Value| {
+        let mut found = Vec::new();
+        check(&spec, &schema, &value, "$", &mut found);
+        found.sort();
+        found
+    };
+    assert_eq!(problems(json!({"a": null})), Vec::<String>::new());
+    assert_eq!(
+        problems(json!({"a": "x", "extra": {}, "list": [1, 2]})),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        problems(json!({"a": "x", "b": null, "c": null})),
+        [
+            "$.b: null is not allowed (not nullable)",
+            "$.c: null is not allowed (not nullable)"
+        ]
+    );
+    assert_eq!(
+        problems(json!({"a": "x", "extra": "y", "more": 1, "list": [1, "2"]})),
+        [
+            "$.extra: expected object, got \"y\"",
+            "$.list[1]: expected integer, got \"2\"",
+            "$.more: expected object, got 1"
+        ]
+    );
+    let closed = json!({"type": "object", "additionalProperties": false, "properties": {"a": {}}});
+    let mut found = Vec::new();
+    check(&spec, &closed, &json!({"a": 1, "b": 2}), "$", &mut found);
+    assert_eq!(found, ["$.b: no additional properties are allowed"]);
+}
+
+#[test]
 fn the_checker_reports_a_bad_installation() {
     let spec = spec();
     let bad = json!({
@@ -360,7 +858,7 @@ fn the_checker_reports_a_bad_installation() {
         "errorCode": "TEAPOT",
         "metadata": [],
         "createdAt": "yesterday",
-        "updatedAt": "2021-01-01T00:00:00Z",
+        "updatedAt": null,
         "companyId": "11111111-1111-4111-8111-111111111111"
     });
     let problems = installation_problems(&spec, &bad).join("\n");
@@ -372,6 +870,7 @@ fn the_checker_reports_a_bad_installation() {
         "$.errorCode: \"TEAPOT\" is not one of",
         "$.metadata: expected object",
         "$.createdAt: \"yesterday\" is not a valid date-time",
+        "$.updatedAt: null is not allowed",
         "property companyId is not in InstallationResponse",
     ] {
         assert!(
@@ -379,14 +878,56 @@ fn the_checker_reports_a_bad_installation() {
             "missed {expected:?} in:\n{problems}"
         );
     }
-    let good = json!({
+    let mut good = json!({
         "id": "123e4567-e89b-12d3-a456-426614174000",
         "applicationId": "123e4567-e89b-12d3-a456-426614174000",
         "resource": "urn:pleo:company:123e4567-e89b-12d3-a456-426614174000",
         "status": "ACTIVATED",
-        "metadata": {"key": "value"},
+        "metadata": {"key": {"value": 1}},
         "createdAt": "2021-01-01T00:00:00Z",
         "updatedAt": "2021-01-01T00:00:00Z"
     });
     assert_eq!(installation_problems(&spec, &good), Vec::<String>::new());
+    // The spec's own example, {"key": "value"}, breaks its additionalProperties: {type: object}.
+    good["metadata"] = json!({"key": "value"});
+    assert_eq!(
+        installation_problems(&spec, &good),
+        ["$.metadata.key: expected object, got \"value\""]
+    );
+}
+
+#[test]
+fn request_problems_name_each_fault() {
+    let spec = spec();
+    let create = "CreateClientInstallationRequest";
+    assert_eq!(
+        request_problems(
+            &spec,
+            create,
+            &json!({"status": "ERROR", "metadata": {"a": {}}})
+        ),
+        Vec::<String>::new()
+    );
+    let mut found = request_problems(
+        &spec,
+        create,
+        &json!({"status": null, "metadata": {"a": "b"}, "x": 1}),
+    );
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            "$.metadata.a: expected object, got \"b\"",
+            "$.status: null is not allowed (not nullable)",
+            "$: property x is not in CreateClientInstallationRequest",
+        ]
+    );
+    assert_eq!(
+        request_problems(
+            &spec,
+            "UpdateInstallationRequest",
+            &json!({"errorCode": "NOT_ENTITLED"})
+        ),
+        ["$: required field status is missing"]
+    );
 }

@@ -3,7 +3,10 @@
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use pleo_keys::sandbox::{self, Malformed, RetryAfter, Sandbox};
+use pleo_keys::sandbox::{
+    self, ExistingInstallation, HostileText, IntrospectAnswer, Malformed, MissingInstallation,
+    RetryAfter, Sandbox, ScopeSeparator,
+};
 use serde_json::{Value, json};
 
 const JSON: &str = "application/json;charset=UTF-8";
@@ -84,6 +87,18 @@ impl Api {
         let status = resp.status().as_u16();
         let text = resp.text().await.expect("body");
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// `GET /_sandbox/state`.
+    async fn state(&self) -> Value {
+        let resp = self
+            .http
+            .get(format!("{}/_sandbox/state", self.sandbox.url()))
+            .send()
+            .await
+            .expect("state");
+        let text = resp.text().await.expect("state body");
+        serde_json::from_str(&text).expect("state JSON")
     }
 }
 
@@ -263,7 +278,7 @@ async fn org_key_installation_with_company_id() {
             "POST",
             &acme,
             Auth::Key(org),
-            Some(r#"{"metadata":{"by":"org"}}"#),
+            Some(r#"{"metadata":{"by":{"name":"org"}}}"#),
         )
         .await;
     assert_eq!(a.status, 200);
@@ -276,7 +291,7 @@ async fn org_key_installation_with_company_id() {
         .get("/v1/installations/me", sandbox::HEALTHY_KEY)
         .await
         .json();
-    assert_eq!(mine["metadata"], json!({"by": "org"}));
+    assert_eq!(mine["metadata"], json!({"by": {"name": "org"}}));
     // Without company_id the org key addresses the organisation, which has none yet.
     assert_eq!(api.get("/v1/installations/me", org).await.status, 404);
     let list = format!(
@@ -460,4 +475,311 @@ async fn dropping_the_sandbox_stops_it() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     drop(http);
+}
+
+#[tokio::test]
+async fn strict_mode_refuses_undocumented_query_parameters() {
+    let api = Api::start().await;
+    let typo = format!("/v2/employees?company_id={}", sandbox::ACME_ID);
+    // Off by default: the misspelt parameter is ignored and the list comes back.
+    assert_eq!(api.get(&typo, sandbox::HEALTHY_KEY).await.status, 200);
+
+    let (status, body) = api.switch("strict", Some(json!({"strict": true}))).await;
+    assert_eq!((status, body), (200, json!({"ok": true})));
+    let a = api.get(&typo, sandbox::HEALTHY_KEY).await;
+    assert_eq!((a.status, a.content_type.as_str()), (400, JSON));
+    assert_eq!(
+        a.json(),
+        json!({"type": "PARAMETER_VALIDATION_FAILED", "message": "unknown query parameter company_id"})
+    );
+    let fixed = format!("/v2/employees?companyId={}&limit=1", sandbox::ACME_ID);
+    assert_eq!(api.get(&fixed, sandbox::HEALTHY_KEY).await.status, 200);
+
+    // company_id on a write: only an organisation-level key may send it.
+    let acme = format!("/v1/installations/me?company_id={}", sandbox::ACME_ID);
+    let body = Some(r#"{"status":"ACTIVATED"}"#);
+    let a = api
+        .send("POST", &acme, Auth::Key(sandbox::HEALTHY_KEY), body)
+        .await;
+    assert_eq!(
+        (a.status, a.json()["message"].as_str()),
+        (400, Some("unknown query parameter company_id"))
+    );
+    let a = api
+        .send("POST", &acme, Auth::Key(sandbox::ORG_KEY), body)
+        .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert_eq!(api.get(&acme, sandbox::HEALTHY_KEY).await.status, 200);
+
+    let state = api.state().await;
+    assert_eq!(state["behaviour"]["strict"], true);
+    // From Rust, and reset turns it off.
+    api.sandbox.control().set_strict(false);
+    assert_eq!(api.get(&typo, sandbox::HEALTHY_KEY).await.status, 200);
+    api.sandbox.control().set_strict(true);
+    assert_eq!(api.get(&typo, sandbox::HEALTHY_KEY).await.status, 400);
+    assert_eq!(api.switch("reset", None).await.0, 200);
+    assert_eq!(api.get(&typo, sandbox::HEALTHY_KEY).await.status, 200);
+    assert_eq!(
+        api.switch("strict", Some(json!({"strict": "yes"}))).await.0,
+        400
+    );
+}
+
+#[tokio::test]
+async fn a_missing_installation_can_answer_404_400_or_a_lasting_500() {
+    let api = Api::start().await;
+    let me = "/v1/installations/me";
+    let a = api.get(me, sandbox::HEALTHY_KEY).await;
+    assert_eq!(
+        (a.status, a.json()["type"].as_str()),
+        (404, Some("INSTALLATION_NOT_FOUND"))
+    );
+
+    let (status, _) = api
+        .switch("behaviour", Some(json!({"missing_installation": 400})))
+        .await;
+    assert_eq!(status, 200);
+    let a = api.get(me, sandbox::HEALTHY_KEY).await;
+    assert_eq!((a.status, a.content_type.as_str()), (400, JSON));
+    assert!(a.json()["type"].is_string() && a.json()["message"].is_string());
+
+    api.sandbox
+        .control()
+        .set_missing_installation(MissingInstallation::ServerError);
+    for _ in 0..3 {
+        let a = api.get(me, sandbox::HEALTHY_KEY).await;
+        assert_eq!((a.status, a.content_type.as_str()), (500, JSON));
+        assert_eq!(a.json()["type"], "INTERNAL_SERVER_ERROR");
+    }
+    assert_eq!(api.state().await["behaviour"]["missing_installation"], 500);
+    // Creating it ends the 500s; the switch is about a missing installation only.
+    let a = api
+        .send("POST", me, Auth::Key(sandbox::HEALTHY_KEY), Some("{}"))
+        .await;
+    assert_eq!(a.status, 200);
+    assert_eq!(api.get(me, sandbox::HEALTHY_KEY).await.status, 200);
+    assert_eq!(api.switch("reset", None).await.0, 200);
+    assert_eq!(api.get(me, sandbox::HEALTHY_KEY).await.status, 404);
+}
+
+#[tokio::test]
+async fn a_second_post_can_conflict() {
+    let api = Api::start().await;
+    let me = "/v1/installations/me";
+    let post = |key| api.send("POST", me, Auth::Key(key), Some(r#"{"status":"INACTIVE"}"#));
+    let first = post(sandbox::HEALTHY_KEY).await;
+    assert_eq!(first.status, 200);
+    // Idempotent by default.
+    let again = post(sandbox::ROTATED_KEY).await;
+    assert_eq!(
+        (again.status, again.json()["id"].clone()),
+        (200, first.json()["id"].clone())
+    );
+
+    let (status, _) = api
+        .switch("behaviour", Some(json!({"existing_installation": 409})))
+        .await;
+    assert_eq!(status, 200);
+    let a = post(sandbox::ROTATED_KEY).await;
+    assert_eq!((a.status, a.content_type.as_str()), (409, JSON));
+    assert_eq!(a.json()["type"], "INSTALLATION_ALREADY_EXISTS");
+    assert_eq!(api.get(me, sandbox::HEALTHY_KEY).await.status, 200);
+    // Another company has none yet, so its first POST still creates.
+    assert_eq!(post(sandbox::OTHER_COMPANY_KEY).await.status, 200);
+
+    api.sandbox
+        .control()
+        .set_existing_installation(ExistingInstallation::Returned);
+    assert_eq!(post(sandbox::ROTATED_KEY).await.status, 200);
+}
+
+#[tokio::test]
+async fn introspect_can_be_missing_forbidden_or_differently_shaped() {
+    let api = Api::start().await;
+    let control = api.sandbox.control();
+    control.set_introspect(IntrospectAnswer::NotFound);
+    let a = api.get("/v1/introspect", sandbox::HEALTHY_KEY).await;
+    assert_eq!(
+        (a.status, a.json()["type"].as_str()),
+        (404, Some("NOT_FOUND"))
+    );
+    // Like an unknown route: no key needed to learn that.
+    let a = api.send("GET", "/v1/introspect", Auth::None, None).await;
+    assert_eq!(a.status, 404);
+
+    let (status, _) = api
+        .switch("behaviour", Some(json!({"introspect": 403})))
+        .await;
+    assert_eq!(status, 200);
+    let a = api.get("/v1/introspect", sandbox::HEALTHY_KEY).await;
+    assert_eq!(
+        (a.status, a.json()["type"].as_str()),
+        (403, Some("ACCESS_DENIED"))
+    );
+    let a = api.get("/v1/introspect", sandbox::REVOKED_KEY).await;
+    assert_eq!(a.status, 401, "a bad key is still a 401 first");
+    // The rest of the API is still there.
+    assert_eq!(
+        api.get("/v2/employees", sandbox::HEALTHY_KEY).await.status,
+        200
+    );
+
+    let (status, _) = api
+        .switch(
+            "behaviour",
+            Some(json!({"introspect": 200, "scope_separator": "comma", "subject_urn": false})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let data = api.get("/v1/introspect", sandbox::HEALTHY_KEY).await.json()["data"].clone();
+    assert_eq!(
+        data["scope"],
+        "export-jobs:read,export-jobs:write,export-items:read,companies:read,users:read"
+    );
+    assert!(data.get("subjectURN").is_none(), "{data}");
+    let state = api.state().await;
+    assert_eq!(state["behaviour"]["scope_separator"], "comma");
+    assert_eq!(state["behaviour"]["subject_urn"], false);
+
+    control.set_scope_separator(ScopeSeparator::Space);
+    control.set_subject_urn(true);
+    let data = api.get("/v1/introspect", sandbox::HEALTHY_KEY).await.json()["data"].clone();
+    assert!(
+        data["scope"]
+            .as_str()
+            .is_some_and(|s| s.contains("read export"))
+    );
+    assert_eq!(
+        data["subjectURN"],
+        format!("urn:pleo:company:{}", sandbox::ACME_ID)
+    );
+    let (status, body) = api
+        .switch("behaviour", Some(json!({"scope_separator": ";"})))
+        .await;
+    assert_eq!(status, 400);
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("space, comma"))
+    );
+}
+
+/// Whether text holds anything a terminal would act on rather than print.
+fn has_controls(text: &str) -> bool {
+    text.chars()
+        .any(|c| c.is_control() || ('\u{202a}'..='\u{202e}').contains(&c))
+}
+
+#[tokio::test]
+async fn hostile_text_reaches_names_errors_and_introspect() {
+    let api = Api::start().await;
+    let acme = format!("/v1/companies/{}", sandbox::ACME_ID);
+    let calm = api.get(&acme, sandbox::HEALTHY_KEY).await.json();
+    assert!(!has_controls(&calm["data"]["name"].to_string()));
+
+    let (status, _) = api
+        .switch("behaviour", Some(json!({"hostile_text": "controls"})))
+        .await;
+    assert_eq!(status, 200);
+    let a = api.get(&acme, sandbox::HEALTHY_KEY).await;
+    assert_eq!((a.status, a.content_type.as_str()), (200, JSON));
+    // The escapes travel JSON-escaped: no raw ESC on the wire, the real thing once parsed.
+    assert!(!a.text.contains('\u{1b}') && a.text.contains("\\u001b]2;pwned"));
+    let name = a.json()["data"]["name"].as_str().expect("name").to_owned();
+    assert!(name.starts_with(sandbox::ACME_NAME), "{name:?}");
+    assert!(name.contains("\u{1b}]52;c;") && name.contains("\r\nFAKE: OK"));
+    assert!(name.ends_with('\u{202e}'));
+
+    let list = format!(
+        "/v1/companies?organization_id={}",
+        sandbox::NORTHWIND_ORG_ID
+    );
+    let companies = api.get(&list, sandbox::ORG_KEY).await.json();
+    let names: Vec<&str> = companies["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    assert_eq!(names.len(), 2);
+    assert!(names.iter().all(|n| has_controls(n)), "{names:?}");
+
+    for a in [
+        api.get("/v1/introspect", "pls_nope").await,
+        api.get("/v1/installations/me", sandbox::HEALTHY_KEY).await,
+        api.get(&acme, sandbox::NO_COMPANY_READ_KEY).await,
+    ] {
+        assert!(a.status >= 400);
+        let body = a.json();
+        let (kind, message) = (
+            body["type"].as_str().expect("type"),
+            body["message"].as_str().expect("message"),
+        );
+        assert!(has_controls(kind) && has_controls(message), "{body}");
+    }
+    // The 401's status and the fake's header are untouched: only text a client might print changes.
+    let a = api.get("/v1/introspect", sandbox::REVOKED_KEY).await;
+    assert_eq!((a.status, a.reason.as_deref()), (401, Some("revoked")));
+
+    let data = api.get("/v1/introspect", sandbox::HEALTHY_KEY).await.json()["data"].clone();
+    assert!(has_controls(
+        data["authMethod"].as_str().expect("authMethod")
+    ));
+    let scopes: Vec<&str> = data["scope"].as_str().expect("scope").split(' ').collect();
+    assert_eq!(scopes.len(), 6, "{scopes:?}");
+    assert_eq!(scopes.iter().filter(|s| has_controls(s)).count(), 1);
+
+    api.sandbox
+        .control()
+        .set_hostile_text(HostileText::LongNames);
+    let name = api.get(&acme, sandbox::HEALTHY_KEY).await.json()["data"]["name"].clone();
+    let name = name.as_str().expect("name");
+    assert_eq!(name.chars().count(), 10_000);
+    assert!(!has_controls(name));
+    let a = api.get("/v1/introspect", "pls_nope").await;
+    assert_eq!(
+        a.json(),
+        json!({"type": "UNAUTHORIZED", "message": "Invalid API key"})
+    );
+
+    assert_eq!(api.state().await["behaviour"]["hostile_text"], "long_names");
+    assert_eq!(api.switch("reset", None).await.0, 200);
+    let calm = api.get(&acme, sandbox::HEALTHY_KEY).await.json();
+    assert_eq!(calm["data"]["name"], sandbox::ACME_NAME);
+}
+
+#[tokio::test]
+async fn the_request_log_names_the_key_and_keeps_the_json_body() {
+    let api = Api::start().await;
+    let body = r#"{"status":"ACTIVATED","metadata":{"createdBy":{"tool":"test"}}}"#;
+    let a = api
+        .send(
+            "POST",
+            "/v1/installations/me",
+            Auth::Key(sandbox::HEALTHY_KEY),
+            Some(body),
+        )
+        .await;
+    assert_eq!(a.status, 200);
+    api.get("/v1/introspect", sandbox::REVOKED_KEY).await;
+    api.send("GET", "/v1/introspect", Auth::None, None).await;
+    api.get("/v1/introspect", sandbox::ORG_KEY).await;
+
+    let log = api.sandbox.control().requests();
+    let names: Vec<Option<&str>> = log.iter().map(|r| r.key_name).collect();
+    assert_eq!(names, [Some("healthy"), None, None, Some("org-level")]);
+    assert_eq!(
+        log[0].body,
+        Some(serde_json::from_str::<Value>(body).expect("JSON"))
+    );
+    assert!(log[1..].iter().all(|r| r.body.is_none()));
+    assert_eq!(
+        log.iter().map(|r| r.had_authorization).collect::<Vec<_>>(),
+        [true, true, false, true]
+    );
+    let dump = format!("{log:?}");
+    for k in sandbox::DEMO_KEYS {
+        assert!(!dump.contains(k.key), "the log holds {}", k.name);
+    }
 }

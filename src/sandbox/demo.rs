@@ -1,4 +1,5 @@
-//! The sandbox's seed: demo companies, organisations and keys. All of it is public fake data.
+//! The public demo data: companies, organisations and keys, all public fakes, as `pleo-keys sandbox`
+//! prints them.
 
 /// One demo key, as listed by `pleo-keys sandbox`.
 #[derive(Clone, Copy, Debug)]
@@ -202,6 +203,13 @@ pub(crate) const KEY_SEEDS: &[KeySeed] = &[
     },
 ];
 
+/// Whether the demo key named `name` acts for an organisation rather than one company.
+pub fn is_organisation_key(name: &str) -> bool {
+    KEY_SEEDS
+        .iter()
+        .any(|s| s.name == name && matches!(s.subject, Subject::Organization(_)))
+}
+
 pub(crate) fn company(id: &str) -> Option<&'static DemoCompany> {
     DEMO_COMPANIES
         .iter()
@@ -240,6 +248,17 @@ mod tests {
         for (seed, demo) in KEY_SEEDS.iter().zip(DEMO_KEYS) {
             assert_eq!((seed.name, seed.key), (demo.name, demo.key));
         }
+    }
+
+    #[test]
+    fn only_the_org_key_is_organisation_level() {
+        let org: Vec<&str> = DEMO_KEYS
+            .iter()
+            .map(|k| k.name)
+            .filter(|n| is_organisation_key(n))
+            .collect();
+        assert_eq!(org, ["org-level"]);
+        assert!(!is_organisation_key("nobody"));
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The sandbox's HTTP/1.1 server: hyper plumbing around `model`.
+//! The sandbox's HTTP/1.1 server: hyper plumbing around `api` and `switches`.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -14,7 +14,8 @@ use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
 use super::SandboxControl;
-use super::model::{ApiRequest, Reply};
+use super::api::ApiRequest;
+use super::reply::Reply;
 
 /// Request bodies above this are refused; the real API's bodies here are tiny.
 const MAX_BODY: usize = 1024 * 1024;
