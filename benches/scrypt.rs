@@ -6,15 +6,14 @@
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
 use pleo_keys::sandbox::HEALTHY_KEY;
 use pleo_keys::secret::ApiKey;
-use pleo_keys::store::secret_store::DEFAULT_SCRYPT_WORK_FACTOR;
-use pleo_keys::store::{Passphrase, SecretStore};
+use pleo_keys::store::{DEFAULT_SCRYPT_WORK_FACTOR, SecretStore};
 use secrecy::SecretString;
 use std::time::Duration;
 
 const PASSPHRASE: &str = "correct horse battery staple";
 
-fn given() -> Passphrase {
-    Passphrase::Given(SecretString::from(PASSPHRASE))
+fn given() -> Option<SecretString> {
+    Some(SecretString::from(PASSPHRASE))
 }
 
 fn unlock(c: &mut Criterion) {

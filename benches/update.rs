@@ -6,35 +6,16 @@ mod common;
 
 use criterion::measurement::Measurement;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use pleo_keys::app::{Msg, RunResult, update};
-use pleo_keys::lifecycle::Lifecycle;
-use pleo_keys::report::Report;
-use pleo_keys::sandbox::{ACME_ID, ACME_NAME};
+use pleo_keys::app::{Msg, update};
+use pleo_keys::lifecycle::Outcome;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::hint::black_box;
 
 /// What the engine hands back after a healthy revalidation.
-fn healthy_check() -> RunResult {
-    let lifecycle = Lifecycle::Active {
-        company_id: ACME_ID.into(),
-        company_name: Some(ACME_NAME.into()),
-    };
-    let mut report = Report::bare(&lifecycle, "production", "https://external.pleo.io");
-    let facts = common::facts();
-    report.company_id = facts.company_id;
-    report.company_name = facts.company_name;
-    report.key_hint = facts.key_hint;
-    report.key_source = facts.key_source;
-    report.required_scopes = facts.required_scopes;
-    report.granted_scopes = facts.granted_scopes;
-    report.installation_status = facts.installation_status;
-    report.checked_at = Some(common::now());
-    report.expires_on = facts.expires_on;
-    RunResult {
-        lifecycle,
-        report,
-        committed: true,
-    }
+fn healthy_check() -> Outcome {
+    let mut o = common::fixtures::active_outcome(common::fixtures::known_facts(), true);
+    o.checked_at = Some(common::now());
+    o
 }
 
 fn messages<M: Measurement>(c: &mut Criterion<M>, name: &str) {
@@ -72,7 +53,7 @@ fn messages<M: Measurement>(c: &mut Criterion<M>, name: &str) {
         b.iter_batched(
             || Msg::CheckFinished {
                 generation: 0,
-                result: result.clone(),
+                outcome: Box::new(result.clone()),
             },
             |msg| {
                 app.check_in_flight = true;

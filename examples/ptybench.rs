@@ -1,5 +1,4 @@
-//! A measuring harness for the real binary in a pseudo-terminal (the same `openpty` approach as
-//! `tests/pty.rs`). Driven by the scripts in `benches/`; every wait is bounded and the child is
+//! A measuring harness for the real binary in a pseudo-terminal (the pty harness of `tests/support/pty.rs`). Driven by the scripts in `benches/`; every wait is bounded and the child is
 //! always killed on the way out.
 //!
 //! ```text
@@ -14,9 +13,7 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-use std::os::unix::process::CommandExt;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 const FRAME_END: &[u8] = b"\x1b[?2026l";
@@ -24,9 +21,14 @@ const ROWS: u16 = 48;
 const COLS: u16 = 160;
 const WAIT: Duration = Duration::from_secs(20);
 
+#[path = "../tests/support/pty.rs"]
+#[allow(dead_code)]
+mod pty;
+
+use pty::PtyProcess;
+
 struct Pty {
-    master: OwnedFd,
-    child: Child,
+    process: PtyProcess,
     /// The last bytes of the previous read, so a marker split across reads is still counted.
     tail: Vec<u8>,
     frames: usize,
@@ -35,58 +37,10 @@ struct Pty {
 
 impl Pty {
     fn spawn(cmd: &[String]) -> Pty {
-        let (mut master, mut slave) = (-1, -1);
-        // SAFETY: openpty writes two fds into the given ints; null name/termios/winsize are allowed.
-        let rc = unsafe {
-            libc::openpty(
-                &mut master,
-                &mut slave,
-                std::ptr::null_mut(),
-                std::ptr::null(),
-                std::ptr::null(),
-            )
-        };
-        assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
-        // SAFETY: both fds were just opened by openpty and are owned by nobody else.
-        let (master, slave) =
-            unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
-        let size = libc::winsize {
-            ws_row: ROWS,
-            ws_col: COLS,
-            ws_xpixel: 0,
-            ws_ypixel: 0,
-        };
-        // SAFETY: TIOCSWINSZ reads a valid winsize struct.
-        let rc = unsafe { libc::ioctl(master.as_raw_fd(), libc::TIOCSWINSZ, &size) };
-        assert_eq!(rc, 0, "TIOCSWINSZ: {}", std::io::Error::last_os_error());
-        // SAFETY: F_GETFL/F_SETFL on an fd we own.
-        unsafe {
-            let flags = libc::fcntl(master.as_raw_fd(), libc::F_GETFL);
-            libc::fcntl(master.as_raw_fd(), libc::F_SETFL, flags | libc::O_NONBLOCK);
-        }
-        let stdio = || Stdio::from(slave.try_clone().expect("dup slave"));
         let mut command = Command::new(&cmd[0]);
-        command
-            .args(&cmd[1..])
-            .stdin(stdio())
-            .stdout(stdio())
-            .stderr(stdio())
-            .env("TERM", "xterm-256color");
-        // SAFETY: only async-signal-safe calls between fork and exec: a new session with the pty
-        // as its controlling terminal, as a login shell would have.
-        unsafe {
-            command.pre_exec(|| {
-                if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
-        let child = command.spawn().expect("spawn the command");
-        drop(slave);
+        command.args(&cmd[1..]);
         Pty {
-            master,
-            child,
+            process: PtyProcess::spawn(command, ROWS, COLS),
             tail: Vec::new(),
             frames: 0,
             bytes: 0,
@@ -94,42 +48,20 @@ impl Pty {
     }
 
     fn pid(&self) -> u32 {
-        self.child.id()
+        self.process.child.id()
     }
 
     /// Read whatever arrives within `wait`; returns how many frames ended in it.
     fn pump(&mut self, wait: Duration) -> usize {
-        let mut fds = libc::pollfd {
-            fd: self.master.as_raw_fd(),
-            events: libc::POLLIN,
-            revents: 0,
-        };
-        let ms = wait.as_millis().min(i32::MAX as u128) as libc::c_int;
-        // SAFETY: one valid pollfd.
-        let ready = unsafe { libc::poll(&mut fds, 1, ms) };
-        if ready <= 0 {
-            return 0;
-        }
-        let mut buf = [0u8; 16384];
-        let mut seen = 0;
-        loop {
-            // SAFETY: reading into a live buffer of the given length.
-            let n =
-                unsafe { libc::read(self.master.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
-            if n <= 0 {
-                break;
-            }
-            let bytes = &buf[..n as usize];
-            self.bytes += bytes.len();
-            let mut window = std::mem::take(&mut self.tail);
-            window.extend_from_slice(bytes);
-            seen += window
-                .windows(FRAME_END.len())
-                .filter(|w| *w == FRAME_END)
-                .count();
-            let keep = window.len().min(FRAME_END.len() - 1);
-            self.tail = window[window.len() - keep..].to_vec();
-        }
+        // The kept tail is shorter than a marker, so no marker is counted twice.
+        let mut window = std::mem::take(&mut self.tail);
+        self.bytes += self.process.read_into(wait, &mut window);
+        let seen = window
+            .windows(FRAME_END.len())
+            .filter(|w| *w == FRAME_END)
+            .count();
+        let keep = window.len().min(FRAME_END.len() - 1);
+        self.tail = window[window.len() - keep..].to_vec();
         self.frames += seen;
         seen
     }
@@ -152,40 +84,27 @@ impl Pty {
             if self.pump(Duration::from_millis(200)) > 0 {
                 return Some(Instant::now());
             }
-            if Instant::now() > deadline || matches!(self.child.try_wait(), Ok(Some(_))) {
+            if Instant::now() > deadline || matches!(self.process.child.try_wait(), Ok(Some(_))) {
                 return None;
             }
         }
     }
 
     fn send(&mut self, bytes: &[u8]) {
-        // SAFETY: the fd stays owned by `self.master`; ManuallyDrop keeps File from closing it.
-        let mut file = std::mem::ManuallyDrop::new(unsafe {
-            std::fs::File::from_raw_fd(self.master.as_raw_fd())
-        });
-        let _ = file.write_all(bytes);
+        let _ = self.process.send(bytes);
     }
 
-    /// `q`, then a kill if it has not gone within 5 s.
+    /// `q`, then a kill (on drop) if it has not gone within 5 s.
     fn quit(mut self) {
         self.send(b"q");
         let deadline = Instant::now() + Duration::from_secs(5);
         while Instant::now() < deadline {
             self.pump(Duration::from_millis(20));
-            if let Ok(Some(_)) = self.child.try_wait() {
+            if let Ok(Some(_)) = self.process.child.try_wait() {
                 return;
             }
         }
         eprintln!("ptybench: the child did not quit on q; killing it");
-    }
-}
-
-impl Drop for Pty {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-        }
-        let _ = self.child.wait();
     }
 }
 

@@ -5,8 +5,8 @@ use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::domain::scopes::{self, DEFAULT_REQUIRED_SCOPES};
 use crate::domain::Environment;
+use crate::domain::scopes::{self, DEFAULT_REQUIRED_SCOPES};
 use crate::pleo::{ClientSettings, Endpoint};
 use crate::secret::ApiKey;
 use crate::store::files::{self, MAX_CONFIG_BYTES, Readers};
@@ -99,7 +99,9 @@ impl Config {
             match value {
                 Some(0) => return Err(invalid(format!("{name} must be at least 1"))),
                 Some(v) if v > MAX_TIMEOUT_SECS => {
-                    return Err(invalid(format!("{name} must be at most {MAX_TIMEOUT_SECS}")));
+                    return Err(invalid(format!(
+                        "{name} must be at most {MAX_TIMEOUT_SECS}"
+                    )));
                 }
                 _ => {}
             }
@@ -163,7 +165,9 @@ pub fn parse_interval(text: &str) -> Result<Duration, String> {
         .parse()
         .map_err(|_| format!("'{shown}' is not a duration; write it like \"5m\" or \"30s\""))?;
     if d.is_negative() || d.is_zero() {
-        return Err(format!("'{shown}' must be a positive duration, like \"5m\""));
+        return Err(format!(
+            "'{shown}' must be a positive duration, like \"5m\""
+        ));
     }
     Ok(Duration::try_from(d).unwrap_or(MAX_REVALIDATE_EVERY))
 }
@@ -220,9 +224,12 @@ impl Settings {
         let paths = Paths::resolve(home).map_err(|e| e.to_string())?;
         paths.ensure_dirs().map_err(|e| e.to_string())?;
         let config = Config::load(&paths.config_file).map_err(|e| e.to_string())?;
-        let environment = o
-            .environment
-            .or_else(|| config.environment.as_deref().and_then(Environment::parse_setting));
+        let environment = o.environment.or_else(|| {
+            config
+                .environment
+                .as_deref()
+                .and_then(Environment::parse_setting)
+        });
         let endpoint = match sandbox {
             Some((url, _)) => Endpoint::custom(url, Environment::Sandbox),
             None => match o.base_url.as_deref().or(config.base_url.as_deref()) {
@@ -330,12 +337,17 @@ pub fn passphrase_from_environment() -> Result<Option<secrecy::SecretString>, St
 }
 
 fn work_factor_from_env() -> Result<u8, String> {
-    use crate::store::secret::{DEFAULT_SCRYPT_WORK_FACTOR, MAX_SCRYPT_WORK_FACTOR, MIN_SCRYPT_WORK_FACTOR};
+    use crate::store::secret::{
+        DEFAULT_SCRYPT_WORK_FACTOR, MAX_SCRYPT_WORK_FACTOR, MIN_SCRYPT_WORK_FACTOR,
+    };
     match std::env::var(WORK_FACTOR_ENV) {
         Err(_) => Ok(DEFAULT_SCRYPT_WORK_FACTOR),
         Ok(v) => match v.trim().parse::<u8>() {
             Ok(n) if (MIN_SCRYPT_WORK_FACTOR..=MAX_SCRYPT_WORK_FACTOR).contains(&n) => Ok(n),
-            _ => Err(StoreError::BadWorkFactor { value: crate::domain::sanitize(&v, 20) }.to_string()),
+            _ => Err(StoreError::BadWorkFactor {
+                value: crate::domain::sanitize(&v, 20),
+            }
+            .to_string()),
         },
     }
 }
@@ -389,7 +401,10 @@ secret_store = "file"
         let c = Config::load(&path).unwrap();
         assert_eq!(c.environment.as_deref(), Some("staging"));
         assert_eq!(c.revalidate_interval(), Some(Duration::from_secs(120)));
-        assert_eq!(c.required_scopes, Some(vec!["export-jobs:read".to_string()]));
+        assert_eq!(
+            c.required_scopes,
+            Some(vec!["export-jobs:read".to_string()])
+        );
         assert_eq!(c.secret_store_choice(), Some(StoreChoice::File));
         assert_eq!(c.request_timeout_secs, Some(20));
     }

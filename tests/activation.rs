@@ -48,7 +48,10 @@ async fn first_activation_creates_the_installation_and_is_active() {
     assert_eq!(run.lifecycle, Lifecycle::Active);
     let facts = run.facts.clone().expect("facts");
     assert_eq!(facts.company_id, company(ACME));
-    assert_eq!(facts.company_name.as_ref().map(|n| n.as_str()), Some("Acme"));
+    assert_eq!(
+        facts.company_name.as_ref().map(|n| n.as_str()),
+        Some("Acme")
+    );
     let calls = api.calls();
     assert_eq!(calls[0], "introspect");
     for expected in [
@@ -70,7 +73,11 @@ async fn first_activation_creates_the_installation_and_is_active() {
             (Expiry, StepResult::Skipped),
         ]
     );
-    assert!(run.steps[3].message.contains(&format!("Connected to Company ID: {ACME} (Acme)")));
+    assert!(
+        run.steps[3]
+            .message
+            .contains(&format!("Connected to Company ID: {ACME} (Acme)"))
+    );
 }
 
 #[tokio::test]
@@ -81,7 +88,11 @@ async fn inactive_installation_is_put_to_activated_on_activation_only() {
     check.bound = bound(ACME);
     let run = activate(&api, &key(KEY_A), &check).await;
     assert_eq!(run.lifecycle.reason(), Reason::InstallationInactive);
-    assert_eq!(api.count("activate_installation"), 0, "revalidation never writes");
+    assert_eq!(
+        api.count("activate_installation"),
+        0,
+        "revalidation never writes"
+    );
     let run = activate(&api, &key(KEY_A), &input(Mode::Activate)).await;
     assert!(run.lifecycle.is_active(), "{:?}", run.steps);
     assert_eq!(api.count("activate_installation"), 1);
@@ -169,7 +180,11 @@ async fn in_a_check_a_401_on_either_concurrent_call_is_a_rejected_key() {
     api.set_installation(ACME, "ACTIVATED", None);
     api.fail_always(Op::GetInstallation, ApiError::Server { status: 502 });
     let run = activate(&api, &key(KEY_A), &check).await;
-    assert_eq!(run.lifecycle.reason(), Reason::ServerError, "a 5xx on one is degraded");
+    assert_eq!(
+        run.lifecycle.reason(),
+        Reason::ServerError,
+        "a 5xx on one is degraded"
+    );
 }
 
 #[tokio::test]
@@ -184,7 +199,10 @@ async fn missing_scopes_are_listed_and_comma_separated_scopes_count() {
         }
     );
     let api = fake();
-    api.set_scopes(KEY_A, "export-jobs:read,export-jobs:write,export-items:read");
+    api.set_scopes(
+        KEY_A,
+        "export-jobs:read,export-jobs:write,export-items:read",
+    );
     let run = activate(&api, &key(KEY_A), &input(Mode::Activate)).await;
     assert!(run.lifecycle.is_active(), "{:?}", run.steps);
 }
@@ -206,7 +224,11 @@ async fn other_company_needs_confirmation_and_nothing_is_installed_before() {
         }
         other => panic!("{other:?}"),
     }
-    assert!(!api.calls().iter().any(|c| c.contains("installation")), "{:?}", api.calls());
+    assert!(
+        !api.calls().iter().any(|c| c.contains("installation")),
+        "{:?}",
+        api.calls()
+    );
     inp.confirm_company_change = true;
     let run = activate(&api, &key(KEY_OTHER), &inp).await;
     assert!(run.lifecycle.is_active());
@@ -228,15 +250,24 @@ async fn organisation_key_needs_an_explicit_company_of_that_organisation() {
     let run = activate(&api, &key(KEY_ORG), &inp).await;
     assert!(matches!(
         run.lifecycle,
-        Lifecycle::CompanyRequired { refused: Some(_), .. }
+        Lifecycle::CompanyRequired {
+            refused: Some(_),
+            ..
+        }
     ));
 
     inp.company_choice = Some(company(BOREALIS));
     let run = activate(&api, &key(KEY_ORG), &inp).await;
     assert!(run.lifecycle.is_active(), "{:?}", run.steps);
-    assert!(api.calls().contains(&format!("get_installation {BOREALIS}")));
+    assert!(
+        api.calls()
+            .contains(&format!("get_installation {BOREALIS}"))
+    );
     // company_id goes on the writes for an organisation key only, and the run says it inferred so.
-    assert!(api.calls().contains(&format!("create_installation {BOREALIS}")));
+    assert!(
+        api.calls()
+            .contains(&format!("create_installation {BOREALIS}"))
+    );
     assert!(run.notes.iter().any(|n| n.contains("INFERRED")));
 }
 
@@ -256,9 +287,7 @@ async fn subject_and_resource_disagreeing_is_a_mismatch() {
     api.set_installation(ACME, "ACTIVATED", None);
     api.fail_once(
         Op::GetInstallation,
-        ApiError::Unexpected {
-            detail: "x".into(),
-        },
+        ApiError::Unexpected { detail: "x".into() },
     );
     let run = activate(&api, &key(KEY_A), &input(Mode::Activate)).await;
     assert_eq!(run.lifecycle.reason(), Reason::UnexpectedResponse);
@@ -267,7 +296,10 @@ async fn subject_and_resource_disagreeing_is_a_mismatch() {
 #[tokio::test]
 async fn company_name_failure_does_not_block() {
     let api = fake();
-    api.set_scopes(KEY_A, "export-jobs:read export-jobs:write export-items:read");
+    api.set_scopes(
+        KEY_A,
+        "export-jobs:read export-jobs:write export-items:read",
+    );
     let run = activate(&api, &key(KEY_A), &input(Mode::Activate)).await;
     assert!(run.lifecycle.is_active());
     let facts = run.facts.unwrap();
@@ -279,7 +311,10 @@ async fn company_name_failure_does_not_block() {
 async fn a_check_keeps_the_name_it_knew_when_the_lookup_fails_and_reads_it_again_after_a_day() {
     let api = fake();
     api.set_installation(ACME, "ACTIVATED", None);
-    api.set_scopes(KEY_A, "export-jobs:read export-jobs:write export-items:read");
+    api.set_scopes(
+        KEY_A,
+        "export-jobs:read export-jobs:write export-items:read",
+    );
     let mut check = input(Mode::Revalidate);
     check.bound = Some(Bound {
         company: company(ACME),
@@ -289,7 +324,11 @@ async fn a_check_keeps_the_name_it_knew_when_the_lookup_fails_and_reads_it_again
     let run = activate(&api, &key(KEY_A), &check).await;
     assert_eq!(api.count("get_company"), 1, "older than a day: asked again");
     let facts = run.facts.unwrap();
-    assert_eq!(facts.company_name.as_ref().map(|n| n.as_str()), Some("Acme"), "kept");
+    assert_eq!(
+        facts.company_name.as_ref().map(|n| n.as_str()),
+        Some("Acme"),
+        "kept"
+    );
 }
 
 #[tokio::test]
@@ -305,7 +344,10 @@ async fn expiry_within_14_days_warns_but_stays_active() {
     );
     inp.expires_on = Some(jiff::civil::date(2027, 6, 1));
     let run = activate(&api, &key(KEY_A), &inp).await;
-    assert_eq!(verdict(&run.lifecycle, run.facts.as_ref(), inp.today), Reason::Active);
+    assert_eq!(
+        verdict(&run.lifecycle, run.facts.as_ref(), inp.today),
+        Reason::Active
+    );
 }
 
 #[tokio::test]
@@ -359,10 +401,7 @@ async fn a_get_that_fails_otherwise_than_401_or_403_leads_to_one_post() {
 async fn a_post_that_says_the_installation_exists_falls_back_to_get_and_put() {
     let api = fake();
     api.set_installation(ACME, "INACTIVE", None);
-    api.fail_once(
-        Op::GetInstallation,
-        ApiError::Server { status: 500 },
-    );
+    api.fail_once(Op::GetInstallation, ApiError::Server { status: 500 });
     api.fail_once(
         Op::CreateInstallation,
         ApiError::Client {

@@ -1,7 +1,8 @@
 //! The Pleo client against per-test fakes (wiremock): headers, classification, retries, limits.
 
+use pleo_keys::domain::{CompanyId, Environment};
 use pleo_keys::pleo::{
-    ApiError, CallLog, CallOutcome, ClientSettings, Endpoint, PleoApi, PleoClient,
+    ApiError, CallLog, CallOutcome, CallRecord, ClientSettings, Endpoint, PleoApi, PleoClient,
 };
 use pleo_keys::secret::ApiKey;
 use std::time::Duration;
@@ -24,14 +25,25 @@ fn fast() -> ClientSettings {
 }
 
 fn client(server: &MockServer, calls: &CallLog) -> PleoClient {
-    let (key, _) = ApiKey::parse(KEY).unwrap();
     PleoClient::new(
-        &key,
-        Endpoint::custom(&server.uri(), "custom").unwrap(),
+        Endpoint::custom(&server.uri(), Environment::Custom).unwrap(),
         fast(),
         calls.clone(),
     )
     .unwrap()
+}
+
+fn key() -> ApiKey {
+    ApiKey::parse(KEY).unwrap().0
+}
+
+/// Every call recorded so far.
+fn drain(rx: &mut tokio::sync::mpsc::UnboundedReceiver<CallRecord>) -> Vec<CallRecord> {
+    let mut out = Vec::new();
+    while let Ok(c) = rx.try_recv() {
+        out.push(c);
+    }
+    out
 }
 
 fn introspect_body() -> serde_json::Value {
@@ -52,7 +64,8 @@ async fn sends_basic_auth_with_the_key_as_user_and_a_user_agent() {
         .mount(&server)
         .await;
     let calls = CallLog::default();
-    let i = client(&server, &calls).introspect().await.unwrap();
+    let mut rx = calls.subscribe();
+    let i = client(&server, &calls).introspect(&key()).await.unwrap();
     assert_eq!(i.scopes(), ["a:read", "b:write"]);
     let req = &server.received_requests().await.unwrap()[0];
     let ua = req.headers.get("user-agent").unwrap().to_str().unwrap();
@@ -61,7 +74,7 @@ async fn sends_basic_auth_with_the_key_as_user_and_a_user_agent() {
         !req.url.as_str().contains(KEY),
         "the key never goes into a URL"
     );
-    let recorded = calls.snapshot();
+    let recorded = drain(&mut rx);
     assert_eq!(recorded.len(), 1);
     assert_eq!(recorded[0].method, "GET");
     assert_eq!(recorded[0].path, "/v1/introspect");
@@ -79,7 +92,7 @@ async fn classifies_errors_and_never_retries_4xx() {
             ResponseTemplate::new(403).set_body_json(
                 serde_json::json!({"type": "ACCESS_DENIED", "message": "Missing scope x"}),
             ),
-            |e| matches!(e, ApiError::Forbidden { error_type: Some(t), message: Some(m) } if t == "ACCESS_DENIED" && m == "Missing scope x"),
+            |e| matches!(e, ApiError::Forbidden { error_type: Some(t), message: Some(m) } if t.as_str() == "ACCESS_DENIED" && m.as_str() == "Missing scope x"),
         ),
         (ResponseTemplate::new(403), |e| {
             matches!(
@@ -117,7 +130,7 @@ async fn classifies_errors_and_never_retries_4xx() {
             .mount(&server)
             .await;
         let err = client(&server, &CallLog::default())
-            .introspect()
+            .introspect(&key())
             .await
             .unwrap_err();
         assert!(check(&err), "case {i}: {err:?}");
@@ -142,8 +155,9 @@ async fn retries_5xx_then_succeeds_and_gives_up_after_a_few() {
         .mount(&server)
         .await;
     let calls = CallLog::default();
-    assert!(client(&server, &calls).introspect().await.is_ok());
-    let outcomes: Vec<_> = calls.snapshot().into_iter().map(|c| c.outcome).collect();
+    let mut rx = calls.subscribe();
+    assert!(client(&server, &calls).introspect(&key()).await.is_ok());
+    let outcomes: Vec<_> = drain(&mut rx).into_iter().map(|c| c.outcome).collect();
     assert_eq!(
         outcomes,
         [
@@ -159,7 +173,7 @@ async fn retries_5xx_then_succeeds_and_gives_up_after_a_few() {
         .mount(&server)
         .await;
     let err = client(&server, &CallLog::default())
-        .introspect()
+        .introspect(&key())
         .await
         .unwrap_err();
     assert_eq!(err, ApiError::Server { status: 502 });
@@ -183,8 +197,9 @@ async fn honours_a_short_retry_after_and_returns_a_long_one() {
         .mount(&server)
         .await;
     let calls = CallLog::default();
-    assert!(client(&server, &calls).introspect().await.is_ok());
-    let c = calls.snapshot();
+    let mut rx = calls.subscribe();
+    assert!(client(&server, &calls).introspect(&key()).await.is_ok());
+    let c = drain(&mut rx);
     let waited = c[1].at.duration_since(c[0].at);
     assert!(
         waited >= jiff::SignedDuration::from_millis(950),
@@ -197,7 +212,7 @@ async fn honours_a_short_retry_after_and_returns_a_long_one() {
         .mount(&server)
         .await;
     let err = client(&server, &CallLog::default())
-        .introspect()
+        .introspect(&key())
         .await
         .unwrap_err();
     assert_eq!(
@@ -225,7 +240,7 @@ async fn does_not_follow_redirects_so_the_key_never_leaves() {
         .mount(&server)
         .await;
     let err = client(&server, &CallLog::default())
-        .introspect()
+        .introspect(&key())
         .await
         .unwrap_err();
     assert!(
@@ -244,7 +259,7 @@ async fn refuses_oversized_bodies() {
         .mount(&server)
         .await;
     let err = client(&server, &CallLog::default())
-        .introspect()
+        .introspect(&key())
         .await
         .unwrap_err();
     assert!(
@@ -261,11 +276,16 @@ async fn a_response_that_never_comes_times_out() {
         .mount(&server)
         .await;
     let calls = CallLog::default();
-    let err = client(&server, &calls).introspect().await.unwrap_err();
+    let mut rx = calls.subscribe();
+    let err = client(&server, &calls)
+        .introspect(&key())
+        .await
+        .unwrap_err();
     assert_eq!(err.class(), "timeout", "{err:?}");
+    let recorded = drain(&mut rx);
+    assert!(!recorded.is_empty());
     assert!(
-        calls
-            .snapshot()
+        recorded
             .iter()
             .all(|c| c.outcome == CallOutcome::Failed("timeout"))
     );
@@ -273,15 +293,13 @@ async fn a_response_that_never_comes_times_out() {
 
 #[tokio::test]
 async fn connection_refused_is_a_network_error() {
-    let (key, _) = ApiKey::parse(KEY).unwrap();
     let c = PleoClient::new(
-        &key,
-        Endpoint::custom("http://127.0.0.1:9", "custom").unwrap(),
+        Endpoint::custom("http://127.0.0.1:9", Environment::Custom).unwrap(),
         fast(),
         CallLog::default(),
     )
     .unwrap();
-    let err = c.introspect().await.unwrap_err();
+    let err = c.introspect(&key()).await.unwrap_err();
     assert_eq!(err.class(), "connect_error", "{err:?}");
     assert!(!err.to_string().contains(KEY));
 }
@@ -298,7 +316,8 @@ async fn installation_calls_carry_the_company_and_create_with_activated() {
         .and(query_param("company_id", company))
         .respond_with(move |req: &Request| {
             let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
-            if body["status"] == "ACTIVATED" {
+            // Only what the spec documents: the status, no metadata of the wrong type.
+            if body == serde_json::json!({"status": "ACTIVATED"}) {
                 ResponseTemplate::new(200).set_body_json(inst.clone())
             } else {
                 ResponseTemplate::new(400)
@@ -308,7 +327,7 @@ async fn installation_calls_carry_the_company_and_create_with_activated() {
         .mount(&server)
         .await;
     let i = client(&server, &CallLog::default())
-        .create_installation(Some(company))
+        .create_installation(&key(), Some(CompanyId::parse(company).unwrap()))
         .await
         .unwrap();
     assert_eq!(i.status.as_str(), "ACTIVATED");

@@ -76,7 +76,7 @@ async fn killed_at_random_points_the_files_stay_whole() {
             match load_state(&home_path.join("state.json")) {
                 Ok(None) => {}
                 Ok(Some(state)) => assert!(
-                    fingerprints.contains(&state.key_fingerprint),
+                    fingerprints.contains(&state.facts.key.fingerprint),
                     "round {round}: state names an unknown key"
                 ),
                 Err(e) => panic!("round {round} (seed {seed}): state file broken: {e}"),

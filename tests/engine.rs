@@ -4,7 +4,7 @@
 mod support;
 
 use pleo_keys::domain::{KeySource, Reason};
-use pleo_keys::lifecycle::{CompanyChange, Lifecycle, Replaced, ReplaceOptions};
+use pleo_keys::lifecycle::{CompanyChange, Lifecycle, ReplaceOptions, Replaced};
 use pleo_keys::pleo::ApiError;
 use pleo_keys::store::{Replacement, SecretStore};
 use std::sync::Arc;
@@ -31,7 +31,10 @@ fn opts() -> ReplaceOptions {
 async fn activated() -> (TestHome, Arc<FakePleo>) {
     let home = TestHome::new();
     let pleo = fake();
-    let outcome = home.engine(pleo.clone()).replace_key(key(KEY_A), &opts()).await;
+    let outcome = home
+        .engine(pleo.clone())
+        .replace_key(key(KEY_A), &opts())
+        .await;
     assert!(outcome.committed, "{:?}", outcome.lifecycle);
     pleo.clear_calls();
     (home, pleo)
@@ -49,19 +52,28 @@ async fn stored_key(home: &TestHome) -> Option<String> {
 async fn a_first_activation_stores_the_key_and_the_facts() {
     let home = TestHome::new();
     let pleo = fake();
-    let outcome = home.engine(pleo.clone()).replace_key(key(KEY_A), &opts()).await;
+    let outcome = home
+        .engine(pleo.clone())
+        .replace_key(key(KEY_A), &opts())
+        .await;
     assert!(outcome.committed);
     assert_eq!(outcome.reason, Reason::Active);
     assert_eq!(stored_key(&home).await.as_deref(), Some(KEY_A));
     let state = home.state().expect("state written");
     assert_eq!(state.facts.company_id, company(ACME));
-    assert_eq!(state.facts.company_name.as_ref().map(|n| n.as_str()), Some("Acme"));
+    assert_eq!(
+        state.facts.company_name.as_ref().map(|n| n.as_str()),
+        Some("Acme")
+    );
     assert_eq!(state.facts.key, key(KEY_A).id());
     assert_eq!(state.facts.key_source, KeySource::Memory);
     assert_eq!(state.generation, 1);
     assert_eq!(pleo.installation(ACME).as_deref(), Some("ACTIVATED"));
     assert!(home.audit().contains("activation_passed"));
-    assert!(!home.paths().replacement_file.exists(), "the marker is gone");
+    assert!(
+        !home.paths().replacement_file.exists(),
+        "the marker is gone"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -76,8 +88,15 @@ async fn a_routine_check_reads_concurrently_writes_nothing_in_pleo_and_keeps_the
     // the company name (read minutes ago) was not asked again.
     assert_eq!(started.elapsed(), Duration::from_millis(50));
     assert_eq!(pleo.count("get_company"), 0);
-    assert_eq!(pleo.count("create_installation") + pleo.count("activate_installation"), 0);
-    assert_eq!(home.state_bytes(), before, "nothing changed: state.json untouched");
+    assert_eq!(
+        pleo.count("create_installation") + pleo.count("activate_installation"),
+        0
+    );
+    assert_eq!(
+        home.state_bytes(),
+        before,
+        "nothing changed: state.json untouched"
+    );
     assert!(home.paths().last_check_file.exists());
 }
 
@@ -115,7 +134,10 @@ async fn a_check_never_writes_to_pleo_whatever_the_installation_get_answers() {
 #[tokio::test(start_paused = true)]
 async fn a_failed_replacement_changes_nothing_and_the_current_key_stays_active() {
     for (name, setup) in [
-        ("rejected", Box::new(|p: &FakePleo| p.reject(KEY_B)) as Box<dyn Fn(&FakePleo)>),
+        (
+            "rejected",
+            Box::new(|p: &FakePleo| p.reject(KEY_B)) as Box<dyn Fn(&FakePleo)>,
+        ),
         (
             "missing scope",
             Box::new(|p: &FakePleo| p.set_scopes(KEY_B, "export-jobs:read companies:read")),
@@ -124,7 +146,10 @@ async fn a_failed_replacement_changes_nothing_and_the_current_key_stays_active()
         let (home, pleo) = activated().await;
         setup(&pleo);
         let before = home.state_bytes();
-        let outcome = home.engine(pleo.clone()).replace_key(key(KEY_B), &opts()).await;
+        let outcome = home
+            .engine(pleo.clone())
+            .replace_key(key(KEY_B), &opts())
+            .await;
         assert!(!outcome.committed, "{name}");
         assert!(!outcome.reason.is_active(), "{name}");
         match &outcome.replaced {
@@ -142,7 +167,10 @@ async fn a_failed_replacement_changes_nothing_and_the_current_key_stays_active()
         assert!(home.audit().contains("replacement_failed"), "{name}");
         let check = home.engine(pleo.clone()).check().await;
         assert_eq!(check.exit_code(), 0, "{name}: the previous key is in use");
-        assert!(!home.paths().replacement_file.exists(), "{name}: no marker left");
+        assert!(
+            !home.paths().replacement_file.exists(),
+            "{name}: no marker left"
+        );
     }
 }
 
@@ -150,10 +178,17 @@ async fn a_failed_replacement_changes_nothing_and_the_current_key_stays_active()
 async fn a_key_for_another_company_is_declined_without_confirmation_and_taken_with_it() {
     let (home, pleo) = activated().await;
     let before = home.state_bytes();
-    let outcome = home.engine(pleo.clone()).replace_key(key(KEY_OTHER), &opts()).await;
+    let outcome = home
+        .engine(pleo.clone())
+        .replace_key(key(KEY_OTHER), &opts())
+        .await;
     assert_eq!(outcome.reason, Reason::CompanyMismatch);
     assert!(!outcome.committed);
-    assert_eq!(pleo.installation(COBALT), None, "nothing installed before confirmation");
+    assert_eq!(
+        pleo.installation(COBALT),
+        None,
+        "nothing installed before confirmation"
+    );
     assert_eq!(home.state_bytes(), before);
     assert!(home.audit().contains("company_change_declined"));
     assert_eq!(home.engine(pleo.clone()).check().await.exit_code(), 0);
@@ -162,10 +197,15 @@ async fn a_key_for_another_company_is_declined_without_confirmation_and_taken_wi
         company_change: CompanyChange::Confirm,
         ..opts()
     };
-    let outcome = home.engine(pleo.clone()).replace_key(key(KEY_OTHER), &confirm).await;
+    let outcome = home
+        .engine(pleo.clone())
+        .replace_key(key(KEY_OTHER), &confirm)
+        .await;
     assert!(outcome.committed, "{:?}", outcome.lifecycle);
     assert_eq!(home.state().unwrap().facts.company_id, company(COBALT));
-    assert!(matches!(&outcome.replaced, Some(Replaced::Retired { old }) if *old == key(KEY_A).id()));
+    assert!(
+        matches!(&outcome.replaced, Some(Replaced::Retired { old }) if *old == key(KEY_A).id())
+    );
     let audit = home.audit();
     for kind in ["company_change_confirmed", "key_replaced", "key_retired"] {
         assert!(audit.contains(kind), "{kind}: {audit}");
@@ -191,7 +231,11 @@ async fn asking_the_operator_records_nothing_until_the_answer() {
     let declined = engine
         .decline_company_change(&key(KEY_OTHER), Some(company(COBALT)))
         .await;
-    assert_eq!(declined.reason, Reason::Active, "the current key, re-checked");
+    assert_eq!(
+        declined.reason,
+        Reason::Active,
+        "the current key, re-checked"
+    );
     assert_eq!(pleo.count("introspect"), 1);
     assert!(home.audit().contains("company_change_declined"));
 }
@@ -200,9 +244,15 @@ async fn asking_the_operator_records_nothing_until_the_answer() {
 async fn a_transient_fault_during_a_replacement_costs_no_second_round_trip() {
     let (home, pleo) = activated().await;
     pleo.fail_always(Op::Introspect, ApiError::Server { status: 503 });
-    let outcome = home.engine(pleo.clone()).replace_key(key(KEY_B), &opts()).await;
+    let outcome = home
+        .engine(pleo.clone())
+        .replace_key(key(KEY_B), &opts())
+        .await;
     assert_eq!(outcome.reason, Reason::ServerError);
-    assert!(matches!(outcome.replaced, Some(Replaced::Kept { check: None, .. })));
+    assert!(matches!(
+        outcome.replaced,
+        Some(Replaced::Kept { check: None, .. })
+    ));
     assert_eq!(pleo.count("introspect"), 1);
     assert_eq!(stored_key(&home).await.as_deref(), Some(KEY_A));
 }
@@ -238,20 +288,34 @@ async fn a_state_changed_meanwhile_is_never_overwritten() {
         tokio::time::sleep(Duration::from_millis(50)).await;
         writer.set_expiry(None).await
     });
-    assert!(outcome.notes.iter().any(|n| n.contains("changed while this check ran")));
-    assert_eq!(std::fs::read(home.paths().last_check_file).ok(), before_check);
+    assert!(
+        outcome
+            .notes
+            .iter()
+            .any(|n| n.contains("changed while this check ran"))
+    );
+    assert_eq!(
+        std::fs::read(home.paths().last_check_file).ok(),
+        before_check
+    );
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_replacement_never_inherits_the_previous_keys_expiry_and_reactivation_keeps_it() {
     let (home, pleo) = activated().await;
     let engine = home.engine(pleo.clone());
-    engine.set_expiry(Some(jiff::civil::date(2099, 6, 1))).await.unwrap();
+    engine
+        .set_expiry(Some(jiff::civil::date(2099, 6, 1)))
+        .await
+        .unwrap();
     pleo.set_installation(ACME, "INACTIVE", None);
     let outcome = engine.reactivate(&opts()).await;
     assert!(outcome.committed);
     assert_eq!(pleo.installation(ACME).as_deref(), Some("ACTIVATED"));
-    assert_eq!(home.state().unwrap().facts.expires_on, Some(jiff::civil::date(2099, 6, 1)));
+    assert_eq!(
+        home.state().unwrap().facts.expires_on,
+        Some(jiff::civil::date(2099, 6, 1))
+    );
     let outcome = engine.replace_key(key(KEY_B), &opts()).await;
     assert!(outcome.committed);
     assert_eq!(home.state().unwrap().facts.expires_on, None);
@@ -273,7 +337,14 @@ async fn a_one_run_key_from_the_environment_writes_nothing_and_never_activates()
     assert_eq!(std::fs::read(home.paths().last_check_file).ok(), last);
     assert_eq!(stored_key(&home).await.as_deref(), Some(KEY_A));
     let audit = home.audit();
-    assert!(audit.lines().last().unwrap_or("").contains("\"key_source\":\"environment\""), "{audit}");
+    assert!(
+        audit
+            .lines()
+            .last()
+            .unwrap_or("")
+            .contains("\"key_source\":\"environment\""),
+        "{audit}"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -292,7 +363,10 @@ async fn an_interrupted_replacement_is_resolved_by_checking_the_stored_key() {
             candidate: key(KEY_B).id(),
         })
         .unwrap();
-    assert!(matches!(engine.status().lifecycle, Lifecycle::ReplacementPending { .. }));
+    assert!(matches!(
+        engine.status().lifecycle,
+        Lifecycle::ReplacementPending { .. }
+    ));
     assert_eq!(engine.status().exit_code(), 2);
     let outcome = engine.check().await;
     assert_eq!(outcome.reason, Reason::Active);
@@ -306,7 +380,12 @@ async fn a_stored_key_the_state_does_not_name_is_refused() {
     home.store.save(&key(KEY_B)).await.unwrap();
     let outcome = home.engine(pleo.clone()).check().await;
     assert_eq!(outcome.reason, Reason::StorageError);
-    assert!(outcome.lifecycle.headline().contains("not the key the state file names"));
+    assert!(
+        outcome
+            .lifecycle
+            .headline()
+            .contains("not the key the state file names")
+    );
     assert_eq!(pleo.count("introspect"), 0, "the stray key is never sent");
 }
 
@@ -341,9 +420,16 @@ async fn without_introspection_the_company_binds_and_the_scopes_stay_unverified(
 async fn set_expiry_refuses_the_past_and_forget_audits_what_happened() {
     let (home, pleo) = activated().await;
     let engine = home.engine(pleo.clone());
-    let err = engine.set_expiry(Some(jiff::civil::date(2020, 1, 1))).await.unwrap_err();
+    let err = engine
+        .set_expiry(Some(jiff::civil::date(2020, 1, 1)))
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("in the past"));
-    assert_eq!(home.state().unwrap().facts.expires_on, None, "nothing changed");
+    assert_eq!(
+        home.state().unwrap().facts.expires_on,
+        None,
+        "nothing changed"
+    );
     let done = engine.forget().await.unwrap();
     assert!(done.failures.is_empty());
     assert_eq!(done.key, Some(key(KEY_A).id()));

@@ -1,7 +1,7 @@
 //! Arbitrary input never panics the decoders, parsers and validators (the fuzz targets in
 //! `fuzz/` drive the same functions, longer).
 
-use pleo_keys::pleo::Subject;
+use pleo_keys::domain::Subject;
 use pleo_keys::pleo::types::{CompanyResponse, ExceptionInfo, Installation, IntrospectResponse};
 use pleo_keys::secret::{ApiKey, KeyFormatError, MAX_KEY_BYTES};
 use proptest::prelude::*;
@@ -32,9 +32,23 @@ proptest! {
     fn urn_parser_takes_anything(s in ".{0,200}") {
         if let Ok(subject) = Subject::parse(&s) {
             // Whatever parses names a lower-case hyphenated UUID.
-            prop_assert_eq!(subject.id().len(), 36);
-            prop_assert_eq!(subject.id().to_ascii_lowercase(), subject.id());
+            let id = match subject {
+                Subject::Company(c) => c.to_string(),
+                Subject::Organization(o) => o.to_string(),
+            };
+            prop_assert_eq!(id.len(), 36);
+            prop_assert_eq!(id.to_ascii_lowercase(), id);
         }
+    }
+
+    #[test]
+    fn sanitised_text_never_carries_a_control_or_bidi_character(s in "\\PC{0,300}|.{0,300}") {
+        let t = pleo_keys::domain::sanitize(&s, 200);
+        prop_assert!(!t.chars().any(|c| c.is_control()));
+        let bidi = |c: char| matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+        let clean = !t.chars().any(bidi);
+        prop_assert!(clean, "a bidi character survived");
+        prop_assert!(t.chars().count() <= 200);
     }
 
     #[test]

@@ -3,32 +3,19 @@
 //! stderr are checked in `tests/cli.rs`; every dashboard frame in `tests/runtime.rs`; the pty's
 //! raw output in `tests/pty.rs`.)
 
+mod support;
+
 use pleo_keys::app::{
-    self, App, CompanyPicker, ConfirmCompany, Context, Facts, KeyEntry, Msg, Overlay,
-    PassphrasePrompt, Theme,
+    self, Attempt, CompanyPicker, ConfirmCompany, KeyEntry, Msg, Overlay, PassphrasePrompt,
 };
+use pleo_keys::domain::Environment;
+use pleo_keys::lifecycle::ReplaceOptions;
 use pleo_keys::sandbox;
 use pleo_keys::secret::ApiKey;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use std::time::Duration;
+use support::fixtures::*;
 
 const CANARY: &str = "pls_c0ffee00c0ffee00c0ffee00c0ffee00_deadbe";
-
-fn ctx() -> Context {
-    Context {
-        environment: "staging".into(),
-        base_url: "https://external.staging.pleo.io".into(),
-        sandbox: true,
-        version: "0.1.0",
-        config_file: "/c".into(),
-        state_file: "/s".into(),
-        audit_log: "/a".into(),
-        log_dir: "/l".into(),
-        store: "memory only".into(),
-        revalidate_every: Duration::from_secs(300),
-        demo_keys: vec![],
-    }
-}
 
 fn needles() -> Vec<String> {
     use base64::Engine;
@@ -49,13 +36,7 @@ fn assert_clean(what: &str, text: &str) {
 #[test]
 fn debug_of_every_dashboard_type_is_clean() {
     let key = ApiKey::parse(CANARY).unwrap().0;
-    let mut a = App::new(
-        ctx(),
-        Facts::default(),
-        true,
-        Theme::Mono,
-        jiff::Timestamp::UNIX_EPOCH,
-    );
+    let mut a = empty_app(Environment::Staging, true);
 
     // The key modal with the canary pasted, and every message/command it causes.
     app::update(
@@ -73,20 +54,22 @@ fn debug_of_every_dashboard_type_is_clean() {
     assert!(!cmds.is_empty());
     assert_clean("Cmd::Activate", &format!("{cmds:?}"));
 
+    let attempt = Attempt {
+        key: Some(key.clone()),
+        opts: ReplaceOptions::default(),
+    };
     a.overlay = Overlay::ConfirmCompany(ConfirmCompany {
-        key: key.clone(),
-        expires_on: None,
-        current_id: "a".into(),
+        attempt: attempt.clone(),
+        current: company(ACME),
         current_name: None,
-        new_id: "b".into(),
+        new: company(COBALT),
         new_name: None,
         busy: false,
     });
     assert_clean("ConfirmCompany", &format!("{a:?}"));
     a.overlay = Overlay::ChooseCompany(CompanyPicker {
-        key: key.clone(),
-        expires_on: None,
-        organization_id: "o".into(),
+        attempt,
+        organization: None,
         companies: vec![],
         selected: 0,
         busy: false,

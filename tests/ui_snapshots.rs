@@ -1,148 +1,43 @@
 //! Rendering snapshots: every lifecycle state and banner, the modals, help, too-small, wide and mono.
 //! Text snapshots drop colour; where colour carries meaning the styles are asserted directly.
 
+mod support;
+
 use pleo_keys::app::{
-    App, CompanyPicker, ConfirmCompany, Context, Facts, KeyEntry, KeyField, Overlay,
-    PassphrasePrompt, SandboxPanel, Theme,
+    App, Attempt, CompanyPicker, ConfirmCompany, KeyEntry, KeyField, Overlay, PassphrasePrompt,
+    SandboxPanel, Theme,
 };
-use pleo_keys::lifecycle::{Degradation, Lifecycle};
-use pleo_keys::pleo::{CallOutcome, CallRecord};
-use pleo_keys::secret::ApiKey;
+use pleo_keys::domain::{
+    Environment, InstallationErrorCode, InstallationStatus, OrganizationId, Text,
+};
+use pleo_keys::lifecycle::{CompanyChoice, Degradation, Lifecycle, ReplaceOptions};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
-use std::path::PathBuf;
 use std::time::Duration;
+use support::fixtures::*;
 use zeroize::Zeroizing;
 
-const ACME: &str = "11111111-1111-4111-8111-111111111111";
-const COBALT: &str = "33333333-3333-4333-8333-333333333333";
-const TYPED_KEY: &str = "pls_0f3c9a7e21d84b6fa5c2e9d17b40c8e3_7d21a4";
+const TYPED_KEY: &str = KEY_A;
 
-fn now() -> jiff::Timestamp {
-    "2026-11-28T12:00:00Z".parse().unwrap()
-}
-
-fn secs_ago(s: i64) -> jiff::Timestamp {
-    now() - jiff::SignedDuration::from_secs(s)
-}
-
-fn secs_ahead(s: i64) -> jiff::Timestamp {
-    now() + jiff::SignedDuration::from_secs(s)
-}
-
-fn ctx(environment: &str) -> Context {
-    let sandbox = environment == "sandbox";
-    Context {
-        environment: environment.into(),
-        base_url: match environment {
-            "production" => "https://external.pleo.io".into(),
-            "staging" => "https://external.staging.pleo.io".into(),
-            "sandbox" => "http://127.0.0.1:47113".into(),
-            _ => "https://pleo.proxy.example.internal".into(),
-        },
-        sandbox,
-        version: "0.1.0",
-        config_file: PathBuf::from("/home/op/.config/pleo-keys/config.toml"),
-        state_file: PathBuf::from("/home/op/.local/state/pleo-keys/state.json"),
-        audit_log: PathBuf::from("/home/op/.local/state/pleo-keys/audit.log"),
-        log_dir: PathBuf::from("/home/op/.local/state/pleo-keys/logs"),
-        store: "kernel keyring (forgotten on reboot)".into(),
-        revalidate_every: Duration::from_secs(300),
-        demo_keys: if sandbox {
-            pleo_keys::sandbox::DEMO_KEYS
-                .iter()
-                .map(|k| (k.name.to_string(), k.key.to_string(), k.shows.to_string()))
-                .collect()
-        } else {
-            vec![]
-        },
+fn env(name: &str) -> Environment {
+    match name {
+        "production" => Environment::Production,
+        "staging" => Environment::Staging,
+        "sandbox" => Environment::Sandbox,
+        _ => Environment::Custom,
     }
 }
 
-fn scopes(s: &[&str]) -> Vec<String> {
-    s.iter().map(|s| s.to_string()).collect()
+fn app_in(name: &str) -> App {
+    active_app(env(name))
 }
 
-fn known_facts() -> Facts {
-    Facts {
-        company_id: Some(ACME.into()),
-        company_name: Some("Acme Sandbox ApS".into()),
-        key_hint: Some("…a1b2".into()),
-        key_source: None,
-        installation_status: Some("ACTIVATED".into()),
-        required_scopes: scopes(&["export-jobs:read", "export-jobs:write", "export-items:read"]),
-        granted_scopes: scopes(&[
-            "export-jobs:read",
-            "export-jobs:write",
-            "export-items:read",
-            "users:read",
-        ]),
-        last_success_at: Some(secs_ago(120)),
-        last_checked_at: Some(secs_ago(120)),
-        expires_on: None,
+fn granted(app: &mut App, s: &[&str]) {
+    if let Some(f) = app.facts.as_mut() {
+        f.granted_scopes = Some(scopes(s));
     }
-}
-
-fn calls(n: usize) -> std::collections::VecDeque<CallRecord> {
-    (0..n)
-        .map(|i| {
-            let (method, path, outcome) = match i % 5 {
-                0 => (
-                    "GET",
-                    "/v2/introspect".to_string(),
-                    CallOutcome::Status(200),
-                ),
-                1 => (
-                    "GET",
-                    format!("/v1/installations/me?company_id={ACME}"),
-                    CallOutcome::Status(200),
-                ),
-                2 => (
-                    "GET",
-                    format!("/v1/companies/{ACME}"),
-                    CallOutcome::Status(200),
-                ),
-                3 => (
-                    "POST",
-                    format!("/v1/installations/me/activate?company_id={ACME}"),
-                    CallOutcome::Status(429),
-                ),
-                _ => (
-                    "GET",
-                    "/v2/introspect".to_string(),
-                    CallOutcome::Failed("timeout"),
-                ),
-            };
-            CallRecord {
-                at: secs_ago(((n - i) * 7) as i64),
-                method,
-                path,
-                outcome,
-                latency: Duration::from_millis(40 + (i as u64 * 37) % 900),
-            }
-        })
-        .collect()
-}
-
-fn active_app(env: &str) -> App {
-    let mut app = App::new(ctx(env), known_facts(), true, Theme::Default, now());
-    app.lifecycle = Lifecycle::Active {
-        company_id: ACME.into(),
-        company_name: Some("Acme Sandbox ApS".into()),
-    };
-    app.next_check_at = Some(secs_ahead(180));
-    app.calls = calls(6);
-    app
-}
-
-/// The app after a check failed: the last good facts are kept on screen.
-fn failed_app(lifecycle: Lifecycle) -> App {
-    let mut app = active_app("staging");
-    app.lifecycle = lifecycle;
-    app.facts.last_checked_at = Some(secs_ago(5));
-    app
 }
 
 fn buffer(app: &App, w: u16, h: u16) -> Buffer {
@@ -179,12 +74,12 @@ fn snap(name: &str, app: &App, w: u16, h: u16) -> String {
 
 #[test]
 fn active() {
-    let app = active_app("staging");
+    let app = app_in("staging");
     let text = snap("active_80x24", &app, 80, 24);
     assert!(text.contains("● ACTIVE"));
     assert!(text.contains(ACME));
     snap("active_160x48", &app, 160, 48);
-    let mut app = active_app("production");
+    let mut app = app_in("production");
     app.check_in_flight = true;
     app.spinner = 2;
     let text = snap("active_production_checking_80x24", &app, 80, 24);
@@ -194,11 +89,11 @@ fn active() {
 
 #[test]
 fn active_with_success_notice() {
-    let mut app = active_app("custom");
-    app.notice = Some(pleo_keys::app::Banner {
-        level: pleo_keys::app::BannerLevel::Success,
-        text: format!("Connected to Company ID: {ACME} (Acme Sandbox ApS)."),
-    });
+    let mut app = app_in("custom");
+    app.notice = Some(pleo_keys::app::Banner::new(
+        pleo_keys::app::BannerLevel::Success,
+        format!("Connected to Company ID: {ACME} (Acme Sandbox ApS)."),
+    ));
     let text = snap("active_notice_custom_80x24", &app, 80, 24);
     assert!(text.contains("✔ Connected"));
     assert!(text.contains("CUSTOM"));
@@ -206,13 +101,7 @@ fn active_with_success_notice() {
 
 #[test]
 fn activating() {
-    let mut app = App::new(
-        ctx("staging"),
-        Facts::default(),
-        true,
-        Theme::Default,
-        now(),
-    );
+    let mut app = empty_app(Environment::Staging, true);
     app.check_in_flight = true;
     app.spinner = 3;
     let text = snap("activating_80x24", &app, 80, 24);
@@ -221,13 +110,7 @@ fn activating() {
 
 #[test]
 fn welcome() {
-    let app = App::new(
-        ctx("production"),
-        Facts::default(),
-        false,
-        Theme::Default,
-        now(),
-    );
+    let app = empty_app(Environment::Production, false);
     let text = snap("welcome_80x24", &app, 80, 24);
     assert!(text.contains("○ NOT CONFIGURED"));
     assert!(text.contains("Settings → API keys"));
@@ -249,7 +132,10 @@ fn missing_scopes() {
     let mut app = failed_app(Lifecycle::MissingScopes {
         missing: scopes(&["export-jobs:write"]),
     });
-    app.facts.granted_scopes = scopes(&["export-jobs:read", "export-items:read", "users:read"]);
+    granted(
+        &mut app,
+        &["export-jobs:read", "export-items:read", "users:read"],
+    );
     let text = snap("missing_scopes_80x24", &app, 80, 24);
     assert!(text.contains("✖ export-jobs:write missing"));
     snap("missing_scopes_160x48", &app, 160, 48);
@@ -260,10 +146,12 @@ fn missing_scopes() {
 #[test]
 fn installation_inactive_not_entitled() {
     let mut app = failed_app(Lifecycle::InstallationInactive {
-        status: "ERROR".into(),
-        error_code: Some("NOT_ENTITLED".into()),
+        status: Some(InstallationStatus::Error),
+        error_code: Some(InstallationErrorCode::NotEntitled),
     });
-    app.facts.installation_status = Some("ERROR".into());
+    if let Some(f) = app.facts.as_mut() {
+        f.installation_status = InstallationStatus::Error;
+    }
     let text = snap("installation_inactive_80x24", &app, 80, 24);
     assert!(text.contains("✖ INSTALLATION INACTIVE"));
     assert!(text.contains("NOT_ENTITLED"));
@@ -272,8 +160,9 @@ fn installation_inactive_not_entitled() {
 #[test]
 fn company_mismatch() {
     let app = failed_app(Lifecycle::CompanyMismatch {
-        expected: ACME.into(),
-        got: COBALT.into(),
+        expected: company(ACME),
+        got: company(COBALT),
+        got_name: None,
     });
     let text = snap("company_mismatch_80x24", &app, 80, 24);
     assert!(text.contains("▲ COMPANY MISMATCH"));
@@ -282,26 +171,23 @@ fn company_mismatch() {
 #[test]
 fn company_required() {
     let app = failed_app(Lifecycle::CompanyRequired {
-        organization_id: "99999999-9999-4999-8999-999999999999".into(),
+        organization: OrganizationId::parse(ORG).ok(),
         companies: vec![],
-        detail: "This key belongs to an organisation: choose a company.".into(),
+        refused: None,
     });
     let text = snap("company_required_80x24", &app, 80, 24);
     assert!(text.contains("▲ CHOOSE COMPANY"));
 }
 
 #[test]
-fn superseded() {
-    let mut app = failed_app(Lifecycle::Superseded {
-        detail: format!(
-            "Company change declined: still bound to {ACME} (Acme Sandbox ApS), but not active."
-        ),
+fn replacement_pending() {
+    let mut app = failed_app(Lifecycle::ReplacementPending {
+        since: secs_ago(600),
     });
-    app.pending_replacement = true;
     app.next_check_at = None;
-    let text = snap("superseded_80x24", &app, 80, 24);
-    assert!(text.contains("▲ NOT ACTIVE"));
-    assert!(text.contains("a re-activate"));
+    let text = snap("replacement_pending_80x24", &app, 80, 24);
+    assert!(text.contains("▲ REPLACEMENT PENDING"));
+    assert!(text.contains("being checked again"));
 }
 
 #[test]
@@ -333,17 +219,19 @@ fn degraded() {
 
 #[test]
 fn storage_error() {
-    let app = failed_app(Lifecycle::StorageError {
-        detail: "The key store could not be read: no OS keyring is available. Use --secret-store file to keep the key in an encrypted file.".into(),
-    });
+    let app = failed_app(Lifecycle::storage(
+        "The key store could not be read: no OS keyring is available. Use --secret-store file to keep the key in an encrypted file.",
+    ));
     let text = snap("storage_error_80x24", &app, 80, 24);
     assert!(text.contains("✖ STORAGE ERROR"));
 }
 
 #[test]
 fn active_expiring_in_7_days() {
-    let mut app = active_app("production");
-    app.facts.expires_on = Some(jiff::civil::date(2026, 12, 5));
+    let mut app = app_in("production");
+    if let Some(f) = app.facts.as_mut() {
+        f.expires_on = Some(jiff::civil::date(2026, 12, 5));
+    }
     let text = snap("active_expiry_7_days_80x24", &app, 80, 24);
     assert!(text.contains("2026-12-05, in 7 days"));
     assert!(text.contains("expires in 7 days"));
@@ -360,7 +248,7 @@ fn typed_entry() -> KeyEntry {
 
 #[test]
 fn key_modal_shows_only_mask_characters() {
-    let mut app = active_app("staging");
+    let mut app = app_in("staging");
     app.overlay = Overlay::KeyEntry(typed_entry());
     for (w, h) in [(80, 24), (160, 48), (60, 16)] {
         let text = render(&app, w, h);
@@ -382,13 +270,7 @@ fn key_modal_shows_only_mask_characters() {
 
 #[test]
 fn key_modal_expiry_focused_and_error() {
-    let mut app = App::new(
-        ctx("staging"),
-        Facts::default(),
-        false,
-        Theme::Default,
-        now(),
-    );
+    let mut app = empty_app(Environment::Staging, false);
     let mut entry = typed_entry();
     entry.focus = KeyField::Expiry;
     entry.error = Some("API key rejected: it may have expired or been revoked. Check that the key was copied whole and is for this environment, or paste another.".into());
@@ -405,7 +287,7 @@ fn key_modal_expiry_focused_and_error() {
 
 #[test]
 fn key_modal_busy() {
-    let mut app = active_app("staging");
+    let mut app = app_in("staging");
     app.spinner = 5;
     let mut entry = typed_entry();
     entry.busy = true;
@@ -415,20 +297,22 @@ fn key_modal_busy() {
     assert!(!text.contains("0f3c9a"));
 }
 
-fn api_key() -> ApiKey {
-    ApiKey::parse(TYPED_KEY).unwrap().0
+fn attempt() -> Attempt {
+    Attempt {
+        key: Some(key(TYPED_KEY)),
+        opts: ReplaceOptions::default(),
+    }
 }
 
 #[test]
 fn confirm_company() {
-    let mut app = active_app("staging");
+    let mut app = app_in("staging");
     app.overlay = Overlay::ConfirmCompany(ConfirmCompany {
-        key: api_key(),
-        expires_on: None,
-        current_id: ACME.into(),
-        current_name: Some("Acme Sandbox ApS".into()),
-        new_id: COBALT.into(),
-        new_name: Some("Cobalt Sandbox GmbH".into()),
+        attempt: attempt(),
+        current: company(ACME),
+        current_name: Some(Text::new("Acme Sandbox ApS")),
+        new: company(COBALT),
+        new_name: Some(Text::new("Cobalt Sandbox GmbH")),
         busy: false,
     });
     let text = snap("confirm_company_80x24", &app, 80, 24);
@@ -439,24 +323,20 @@ fn confirm_company() {
 
 #[test]
 fn company_picker() {
-    let mut app = App::new(
-        ctx("sandbox"),
-        Facts::default(),
-        false,
-        Theme::Default,
-        now(),
-    );
+    let mut app = empty_app(Environment::Sandbox, false);
     app.lifecycle = Lifecycle::Activating;
     app.overlay = Overlay::ChooseCompany(CompanyPicker {
-        key: api_key(),
-        expires_on: None,
-        organization_id: "99999999-9999-4999-8999-999999999999".into(),
+        attempt: attempt(),
+        organization: OrganizationId::parse(ORG).ok(),
         companies: vec![
-            (ACME.into(), "Acme Sandbox ApS".into()),
-            (
-                "22222222-2222-4222-8222-222222222222".into(),
-                "Borealis Sandbox AB".into(),
-            ),
+            CompanyChoice {
+                id: company(ACME),
+                name: Text::new("Acme Sandbox ApS"),
+            },
+            CompanyChoice {
+                id: company(BOREALIS),
+                name: Text::new("Borealis Sandbox AB"),
+            },
         ],
         selected: 1,
         busy: false,
@@ -467,13 +347,7 @@ fn company_picker() {
 
 #[test]
 fn passphrase_prompt() {
-    let mut app = App::new(
-        ctx("staging"),
-        Facts::default(),
-        true,
-        Theme::Default,
-        now(),
-    );
+    let mut app = empty_app(Environment::Staging, true);
     app.ctx.store = "encrypted file (/home/op/.local/share/pleo-keys/key.age)".into();
     app.overlay = Overlay::Passphrase(PassphrasePrompt {
         text: Zeroizing::new("hunter2hunter2".into()),
@@ -488,13 +362,7 @@ fn passphrase_prompt() {
 
 #[test]
 fn new_passphrase_prompt() {
-    let mut app = App::new(
-        ctx("staging"),
-        Facts::default(),
-        false,
-        Theme::Default,
-        now(),
-    );
+    let mut app = empty_app(Environment::Staging, false);
     app.ctx.store = "encrypted file /home/op/.local/state/pleo-keys/key.age".into();
     app.overlay = Overlay::Passphrase(PassphrasePrompt {
         text: Zeroizing::new("hunter2".into()),
@@ -508,7 +376,7 @@ fn new_passphrase_prompt() {
 
 #[test]
 fn help() {
-    let mut app = active_app("staging");
+    let mut app = app_in("staging");
     app.overlay = Overlay::Help;
     let text = snap("help_80x24", &app, 80, 24);
     for b in pleo_keys::app::KEYMAP {
@@ -521,7 +389,7 @@ fn help() {
 
 #[test]
 fn too_small() {
-    let app = active_app("staging");
+    let app = app_in("staging");
     let text = snap("too_small_40x10", &app, 40, 10);
     let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
     assert_eq!(words, "terminal too small: need 60x16, have 40x10");
@@ -533,7 +401,7 @@ fn too_small() {
 
 #[test]
 fn sandbox_panel() {
-    let mut app = active_app("sandbox");
+    let mut app = app_in("sandbox");
     app.overlay = Overlay::Sandbox(SandboxPanel { selected: 2 });
     let text = snap("sandbox_panel_80x24", &app, 80, 24);
     assert!(text.contains("› Restore the current key"));
@@ -545,7 +413,7 @@ fn sandbox_panel() {
 
 #[test]
 fn many_calls_scrolled() {
-    let mut app = active_app("staging");
+    let mut app = app_in("staging");
     app.calls = calls(500);
     app.calls_scroll = 10;
     let text = snap("calls_500_scrolled_80x24", &app, 80, 24);
@@ -556,7 +424,7 @@ fn many_calls_scrolled() {
 
 #[test]
 fn mono_active() {
-    let mut app = active_app("production");
+    let mut app = app_in("production");
     app.theme = Theme::Mono;
     snap("active_mono_80x24", &app, 80, 24);
 }
@@ -576,7 +444,7 @@ fn missing_scope_stands_out_in_colour_and_in_words() {
     let mut app = failed_app(Lifecycle::MissingScopes {
         missing: scopes(&["export-jobs:write"]),
     });
-    app.facts.granted_scopes = scopes(&["export-jobs:read", "export-items:read"]);
+    granted(&mut app, &["export-jobs:read", "export-items:read"]);
     let buf = buffer(&app, 80, 24);
     let (x, y) = find(&buf, "✖ export-jobs:write");
     let cell = &buf[(x + 2, y)];
@@ -600,7 +468,7 @@ fn missing_scope_stands_out_in_colour_and_in_words() {
 #[test]
 fn environments_differ_at_a_glance() {
     let badge_bg = |env: &str| {
-        let buf = buffer(&active_app(env), 80, 24);
+        let buf = buffer(&app_in(env), 80, 24);
         let (x, y) = find(&buf, &env.to_uppercase());
         buf[(x, y)].bg
     };
@@ -610,7 +478,7 @@ fn environments_differ_at_a_glance() {
     assert_eq!(badge_bg("custom"), Color::Magenta);
 
     // Default never paints a background outside the badges and selections.
-    let buf = buffer(&active_app("staging"), 80, 24);
+    let buf = buffer(&app_in("staging"), 80, 24);
     let (bx, by) = find(&buf, "STAGING");
     for (i, cell) in buf.content().iter().enumerate() {
         let (x, y) = ((i % 80) as u16, (i / 80) as u16);
@@ -622,7 +490,7 @@ fn environments_differ_at_a_glance() {
 
     // In mono, production is reversed and staging is not.
     let mono = |env: &str| {
-        let mut app = active_app(env);
+        let mut app = app_in(env);
         app.theme = Theme::Mono;
         let buf = buffer(&app, 80, 24);
         let (x, y) = find(&buf, &env.to_uppercase());
@@ -652,7 +520,7 @@ fn light_theme_avoids_yellow_text() {
 
 #[test]
 fn rejected_call_status_is_an_error_colour() {
-    let app = active_app("staging");
+    let app = app_in("staging");
     let buf = buffer(&app, 80, 24);
     let (x, y) = find(&buf, "429");
     assert_eq!(buf[(x, y)].fg, Color::Red);
@@ -665,7 +533,7 @@ fn minimum_size() {
     let mut app = failed_app(Lifecycle::MissingScopes {
         missing: scopes(&["export-jobs:write"]),
     });
-    app.facts.granted_scopes = scopes(&["export-jobs:read", "export-items:read"]);
+    granted(&mut app, &["export-jobs:read", "export-items:read"]);
     let text = snap("missing_scopes_60x16", &app, 60, 16);
     assert!(text.contains("missing"));
     let mut entry = typed_entry();

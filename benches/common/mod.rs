@@ -1,60 +1,21 @@
 //! Frozen, realistic data shared by the benches: an active dashboard with a full recent-calls log.
+//! The dashboard itself comes from the tests' fixtures, so benches and tests measure one thing.
 #![allow(dead_code)] // each bench uses part of this
 
-use pleo_keys::app::{App, Context, Facts, Theme};
-use pleo_keys::lifecycle::Lifecycle;
+#[path = "../../tests/support/fixtures.rs"]
+pub mod fixtures;
+
+use pleo_keys::app::App;
+use pleo_keys::domain::Environment;
 use pleo_keys::pleo::{CallOutcome, CallRecord};
-use pleo_keys::sandbox::{ACME_ID, ACME_NAME};
+use pleo_keys::sandbox::ACME_ID;
 use std::collections::VecDeque;
-use std::path::PathBuf;
 use std::time::Duration;
 
-pub fn now() -> jiff::Timestamp {
-    "2026-11-28T12:00:00Z".parse().expect("timestamp")
-}
+pub use fixtures::now;
 
 fn secs_ago(s: i64) -> jiff::Timestamp {
     now() - jiff::SignedDuration::from_secs(s)
-}
-
-fn strings(s: &[&str]) -> Vec<String> {
-    s.iter().map(|s| s.to_string()).collect()
-}
-
-pub fn ctx() -> Context {
-    Context {
-        environment: "production".into(),
-        base_url: "https://external.pleo.io".into(),
-        sandbox: false,
-        version: "0.1.0",
-        config_file: PathBuf::from("/home/op/.config/pleo-keys/config.toml"),
-        state_file: PathBuf::from("/home/op/.local/state/pleo-keys/state.json"),
-        audit_log: PathBuf::from("/home/op/.local/state/pleo-keys/audit.log"),
-        log_dir: PathBuf::from("/home/op/.local/state/pleo-keys/logs"),
-        store: "kernel keyring, session (forgotten on reboot)".into(),
-        revalidate_every: Duration::from_secs(300),
-        demo_keys: vec![],
-    }
-}
-
-pub fn facts() -> Facts {
-    Facts {
-        company_id: Some(ACME_ID.into()),
-        company_name: Some(ACME_NAME.into()),
-        key_hint: Some("…a1b2".into()),
-        key_source: Some("kernel keyring, session (forgotten on reboot)".into()),
-        installation_status: Some("ACTIVATED".into()),
-        required_scopes: strings(&["export-jobs:read", "export-jobs:write", "export-items:read"]),
-        granted_scopes: strings(&[
-            "export-jobs:read",
-            "export-jobs:write",
-            "export-items:read",
-            "users:read",
-        ]),
-        last_success_at: Some(secs_ago(120)),
-        last_checked_at: Some(secs_ago(120)),
-        expires_on: Some("2027-03-31".parse().expect("date")),
-    }
 }
 
 /// The `i`th call of a revalidation-shaped stream: mostly 200s, some 429s and a transport failure.
@@ -101,12 +62,11 @@ pub fn calls(n: usize) -> VecDeque<CallRecord> {
 
 /// An active production dashboard with `n` recent calls, a countdown and relative times on screen.
 pub fn active_app(n: usize) -> App {
-    let mut app = App::new(ctx(), facts(), true, Theme::Default, now());
-    app.lifecycle = Lifecycle::Active {
-        company_id: ACME_ID.into(),
-        company_name: Some(ACME_NAME.into()),
-    };
-    app.next_check_at = Some(now() + jiff::SignedDuration::from_secs(180));
+    let mut app = fixtures::active_app(Environment::Production);
+    if let Some(f) = app.facts.as_mut() {
+        f.expires_on = Some(jiff::civil::date(2027, 3, 31));
+    }
+    app.ctx.store = "kernel keyring, session (forgotten on reboot)".into();
     app.calls = calls(n);
     app
 }

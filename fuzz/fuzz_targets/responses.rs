@@ -7,12 +7,12 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(r) = serde_json::from_slice::<IntrospectResponse>(data) {
         let _ = r.data.scopes();
         if let Some(urn) = &r.data.subject_urn {
-            let _ = pleo_keys::pleo::Subject::parse(urn);
+            let _ = pleo_keys::domain::Subject::parse(urn);
         }
     }
     if let Ok(i) = serde_json::from_slice::<Installation>(data) {
         let _ = i.status.as_str();
-        let _ = pleo_keys::pleo::Subject::parse(&i.resource);
+        let _ = pleo_keys::domain::Subject::parse(&i.resource);
     }
     let _ = serde_json::from_slice::<CompanyResponse>(data);
     let _ = serde_json::from_slice::<CompanyPage>(data);

@@ -78,7 +78,9 @@ impl App {
                     ),
                     Some(InstallationErrorCode::AuthError) => (
                         BannerLevel::Error,
-                        format!("Installation {status} (AUTH_ERROR): press {k} to enter a new key."),
+                        format!(
+                            "Installation {status} (AUTH_ERROR): press {k} to enter a new key."
+                        ),
                     ),
                     _ => (
                         BannerLevel::Error,

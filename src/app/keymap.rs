@@ -75,8 +75,22 @@ const fn bind(
 
 /// The dashboard with no overlay open.
 pub const KEYMAP: &[Binding] = &[
-    bind(Action::EnterKey, &[ch('k')], "k", "key", "enter or replace the API key", 0),
-    bind(Action::Revalidate, &[ch('r')], "r", "check now", "check with Pleo now", 1),
+    bind(
+        Action::EnterKey,
+        &[ch('k')],
+        "k",
+        "key",
+        "enter or replace the API key",
+        0,
+    ),
+    bind(
+        Action::Revalidate,
+        &[ch('r')],
+        "r",
+        "check now",
+        "check with Pleo now",
+        1,
+    ),
     bind(
         Action::Reactivate,
         &[ch('a')],
@@ -109,13 +123,34 @@ pub const KEYMAP: &[Binding] = &[
         "scroll recent calls to older",
         5,
     ),
-    bind(Action::Help, &[ch('?')], "?", "help", "help: all keys, files and versions", 0),
-    bind(Action::Quit, &[ch('q')], "q", "quit", "quit (Ctrl-C always quits)", 0),
+    bind(
+        Action::Help,
+        &[ch('?')],
+        "?",
+        "help",
+        "help: all keys, files and versions",
+        0,
+    ),
+    bind(
+        Action::Quit,
+        &[ch('q')],
+        "q",
+        "quit",
+        "quit (Ctrl-C always quits)",
+        0,
+    ),
 ];
 
 /// The key entry field; any other character is typed into the focused field.
 pub const KEY_ENTRY: &[Binding] = &[
-    bind(Action::Submit, &[plain(KeyCode::Enter)], "Enter", "connect", "", 0),
+    bind(
+        Action::Submit,
+        &[plain(KeyCode::Enter)],
+        "Enter",
+        "connect",
+        "",
+        0,
+    ),
     bind(
         Action::NextField,
         &[plain(KeyCode::Tab), plain(KeyCode::BackTab)],
@@ -135,20 +170,62 @@ pub const KEY_ENTRY: &[Binding] = &[
         "",
         4,
     ),
-    bind(Action::Cancel, &[plain(KeyCode::Esc)], "Esc", "cancel", "", 0),
-    bind(Action::DeleteChar, &[plain(KeyCode::Backspace)], "⌫", "", "", 0),
+    bind(
+        Action::Cancel,
+        &[plain(KeyCode::Esc)],
+        "Esc",
+        "cancel",
+        "",
+        0,
+    ),
+    bind(
+        Action::DeleteChar,
+        &[plain(KeyCode::Backspace)],
+        "⌫",
+        "",
+        "",
+        0,
+    ),
 ];
 
 /// A passphrase field.
 pub const PASSPHRASE: &[Binding] = &[
-    bind(Action::Submit, &[plain(KeyCode::Enter)], "Enter", "unlock", "", 0),
-    bind(Action::Cancel, &[plain(KeyCode::Esc)], "Esc", "cancel", "", 0),
-    bind(Action::DeleteChar, &[plain(KeyCode::Backspace)], "⌫", "", "", 0),
+    bind(
+        Action::Submit,
+        &[plain(KeyCode::Enter)],
+        "Enter",
+        "unlock",
+        "",
+        0,
+    ),
+    bind(
+        Action::Cancel,
+        &[plain(KeyCode::Esc)],
+        "Esc",
+        "cancel",
+        "",
+        0,
+    ),
+    bind(
+        Action::DeleteChar,
+        &[plain(KeyCode::Backspace)],
+        "⌫",
+        "",
+        "",
+        0,
+    ),
 ];
 
 /// Switch to the other company, or keep the current one.
 pub const CONFIRM_COMPANY: &[Binding] = &[
-    bind(Action::Yes, &[ch('y'), ch('Y')], "y", "switch company", "", 0),
+    bind(
+        Action::Yes,
+        &[ch('y'), ch('Y')],
+        "y",
+        "switch company",
+        "",
+        0,
+    ),
     bind(
         Action::No,
         &[ch('n'), ch('N'), plain(KeyCode::Esc)],
@@ -163,15 +240,36 @@ pub const CONFIRM_COMPANY: &[Binding] = &[
 pub const PICKER: &[Binding] = &[
     bind(Action::Up, &[plain(KeyCode::Up)], "↑↓", "choose", "", 0),
     bind(Action::Down, &[plain(KeyCode::Down)], "↓", "", "", 0),
-    bind(Action::Submit, &[plain(KeyCode::Enter)], "Enter", "connect", "", 0),
-    bind(Action::Cancel, &[plain(KeyCode::Esc)], "Esc", "cancel", "", 0),
+    bind(
+        Action::Submit,
+        &[plain(KeyCode::Enter)],
+        "Enter",
+        "connect",
+        "",
+        0,
+    ),
+    bind(
+        Action::Cancel,
+        &[plain(KeyCode::Esc)],
+        "Esc",
+        "cancel",
+        "",
+        0,
+    ),
 ];
 
 /// The sandbox panel.
 pub const SANDBOX: &[Binding] = &[
     bind(Action::Up, &[plain(KeyCode::Up)], "↑↓", "choose", "", 0),
     bind(Action::Down, &[plain(KeyCode::Down)], "↓", "", "", 0),
-    bind(Action::Submit, &[plain(KeyCode::Enter)], "Enter", "apply", "", 0),
+    bind(
+        Action::Submit,
+        &[plain(KeyCode::Enter)],
+        "Enter",
+        "apply",
+        "",
+        0,
+    ),
     bind(
         Action::Close,
         &[plain(KeyCode::Esc), ch('s'), ch('q')],
@@ -245,7 +343,15 @@ mod tests {
 
     #[test]
     fn every_mode_maps_each_key_to_one_action() {
-        for map in [KEYMAP, KEY_ENTRY, PASSPHRASE, CONFIRM_COMPANY, PICKER, SANDBOX, HELP] {
+        for map in [
+            KEYMAP,
+            KEY_ENTRY,
+            PASSPHRASE,
+            CONFIRM_COMPANY,
+            PICKER,
+            SANDBOX,
+            HELP,
+        ] {
             let mut seen = Vec::new();
             for b in map {
                 for k in b.keys {
@@ -259,8 +365,14 @@ mod tests {
     #[test]
     fn ctrl_and_alt_are_told_apart() {
         let none = KeyModifiers::NONE;
-        assert_eq!(action_for(KEYMAP, &key(KeyCode::Char('q'), none)), Some(Action::Quit));
-        assert_eq!(action_for(KEYMAP, &key(KeyCode::Char('q'), KeyModifiers::ALT)), None);
+        assert_eq!(
+            action_for(KEYMAP, &key(KeyCode::Char('q'), none)),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            action_for(KEYMAP, &key(KeyCode::Char('q'), KeyModifiers::ALT)),
+            None
+        );
         assert_eq!(
             action_for(KEY_ENTRY, &key(KeyCode::Char('u'), KeyModifiers::CONTROL)),
             Some(Action::ClearField)

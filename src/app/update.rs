@@ -98,7 +98,9 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
                         key_label(Action::Revalidate)
                     ),
                 ),
-                Err(text) => Banner::new(BannerLevel::Error, format!("Sandbox switch failed: {text}")),
+                Err(text) => {
+                    Banner::new(BannerLevel::Error, format!("Sandbox switch failed: {text}"))
+                }
             });
             vec![]
         }
@@ -400,7 +402,11 @@ fn on_store_changed(app: &mut App, stored: Outcome) -> Vec<Cmd> {
         }
         return vec![];
     }
-    let hint = stored.key.as_ref().map(|k| k.hint.clone()).unwrap_or_default();
+    let hint = stored
+        .key
+        .as_ref()
+        .map(|k| k.hint.clone())
+        .unwrap_or_default();
     app.facts = stored.facts;
     app.lifecycle = stored.lifecycle;
     app.reason = stored.reason;
@@ -426,13 +432,15 @@ fn apply_outcome(app: &mut App, outcome: &Outcome) -> Vec<Cmd> {
             if let Some(f) = &mut app.facts {
                 f.last_good_check = Some(app.now);
             }
-            if !was_active && app.notice.is_none() && outcome.reason.status().exit_code() == 0 {
-                if let Some(f) = &app.facts {
-                    app.notice = Some(Banner::new(
-                        BannerLevel::Success,
-                        format!("Connected to Company ID: {}.", f.company_label()),
-                    ));
-                }
+            if !was_active
+                && app.notice.is_none()
+                && outcome.reason.status().exit_code() == 0
+                && let Some(f) = &app.facts
+            {
+                app.notice = Some(Banner::new(
+                    BannerLevel::Success,
+                    format!("Connected to Company ID: {}.", f.company_label()),
+                ));
             }
         }
         // Transient: keep the last good facts on screen.
@@ -482,6 +490,3 @@ fn schedule_next(app: &mut App) -> Vec<Cmd> {
     app.next_check_at = Some(at);
     vec![Cmd::ScheduleCheck { at }]
 }
-
-#[cfg(test)]
-mod tests;

@@ -1,9 +1,9 @@
 //! `set-expiry`, `passphrase` and `forget`: changes to what is stored, without Pleo.
 
+use super::EXIT_UNKNOWN;
 use super::output::{self, outln};
 use super::prompt;
 use super::setup::Setup;
-use super::EXIT_UNKNOWN;
 use crate::cli::{Expiry, ForgetArgs, SetExpiryArgs};
 use crate::lifecycle::engine::AdminError;
 use std::io::IsTerminal;
@@ -88,7 +88,9 @@ pub async fn passphrase(setup: &Setup, json: bool) -> i32 {
             if json {
                 outln(&serde_json::json!({"status": "ok", "key_file": path}).to_string());
             } else {
-                outln(&format!("The key in {path} is now encrypted with the new passphrase."));
+                outln(&format!(
+                    "The key in {path} is now encrypted with the new passphrase."
+                ));
             }
             0
         }
@@ -161,5 +163,9 @@ pub async fn forget(setup: &Setup, args: &ForgetArgs) -> i32 {
             outln(&r);
         }
     }
-    if done.failures.is_empty() { 0 } else { EXIT_UNKNOWN }
+    if done.failures.is_empty() {
+        0
+    } else {
+        EXIT_UNKNOWN
+    }
 }

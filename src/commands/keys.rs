@@ -1,10 +1,10 @@
 //! `set-key`, `check` and `reactivate`: the commands that ask Pleo.
 
+use super::EXIT_UNKNOWN;
 use super::output::{self, outln};
 use super::prompt;
 use super::report::{Command, Report};
 use super::setup::Setup;
-use super::EXIT_UNKNOWN;
 use crate::cli::{ReactivateArgs, SetKeyArgs};
 use crate::lifecycle::{CompanyChange, Lifecycle, Outcome, ReplaceOptions};
 use crate::secret::ApiKey;

@@ -88,14 +88,8 @@ pub async fn unlock_store(store: &SecretStore, may_create: bool) -> Result<(), S
             Err(format!("wrong passphrase for {file}"))
         }
         PassphraseNeed::Choose => {
-            let p = choose_passphrase(&format!(
-                "New passphrase to encrypt the key in {file}: "
-            ))?;
-            store
-                .unlock(p)
-                .await
-                .map(|_| ())
-                .map_err(|e| e.to_string())
+            let p = choose_passphrase(&format!("New passphrase to encrypt the key in {file}: "))?;
+            store.unlock(p).await.map(|_| ()).map_err(|e| e.to_string())
         }
     }
 }

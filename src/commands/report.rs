@@ -85,9 +85,10 @@ impl Report {
             || command == Command::Status;
         let facts = facts.filter(|_| from_run);
         let (company_id, company_name) = match (&outcome.lifecycle, facts) {
-            (Lifecycle::CompanyMismatch { got, got_name, .. }, _) => {
-                (Some(got.to_string()), got_name.as_ref().map(|n| n.to_string()))
-            }
+            (Lifecycle::CompanyMismatch { got, got_name, .. }, _) => (
+                Some(got.to_string()),
+                got_name.as_ref().map(|n| n.to_string()),
+            ),
             (_, Some(f)) => (
                 Some(f.company_id.to_string()),
                 f.company_name.as_ref().map(|n| n.to_string()),
@@ -197,9 +198,7 @@ fn message(outcome: &Outcome, today: jiff::civil::Date) -> String {
             }
             m
         }
-        (Lifecycle::CompanyRequired {
-            companies, ..
-        }, _) if !companies.is_empty() => format!(
+        (Lifecycle::CompanyRequired { companies, .. }, _) if !companies.is_empty() => format!(
             "{} Companies: {}.",
             outcome.lifecycle.headline(),
             companies
@@ -214,7 +213,10 @@ fn message(outcome: &Outcome, today: jiff::civil::Date) -> String {
 
 /// The one thing to do next, as a command.
 fn next_action(outcome: &Outcome, command: Command) -> Option<String> {
-    let stored = matches!(command, Command::Check | Command::Reactivate | Command::Status);
+    let stored = matches!(
+        command,
+        Command::Check | Command::Reactivate | Command::Status
+    );
     let again = if stored { "reactivate" } else { "set-key" };
     Some(match &outcome.lifecycle {
         Lifecycle::Active => match outcome.reason {

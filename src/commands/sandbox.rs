@@ -1,7 +1,7 @@
 //! `pleo-keys sandbox`: the fake Pleo in the foreground until a signal ends it.
 
-use super::output::outln;
 use super::EXIT_UNKNOWN;
+use super::output::outln;
 use crate::cli::SandboxArgs;
 use crate::sandbox::{DEMO_KEYS, Sandbox};
 

@@ -49,7 +49,9 @@ impl Setup {
         };
         let settings = Settings::resolve(
             &overrides,
-            sandbox_site.as_ref().map(|(u, d)| (u.as_str(), d.as_path())),
+            sandbox_site
+                .as_ref()
+                .map(|(u, d)| (u.as_str(), d.as_path())),
         )?;
         let log = init_logging(&settings.paths.log_dir);
         let one_run_only = matches!(cli.command, Some(Command::Check(_)));

@@ -39,7 +39,9 @@ macro_rules! uuid_id {
 
         impl $name {
             pub fn parse(s: &str) -> Result<$name, IdError> {
-                parse_uuid(s).map($name).ok_or_else(|| IdError::$err(clip(s)))
+                parse_uuid(s)
+                    .map($name)
+                    .ok_or_else(|| IdError::$err(clip(s)))
             }
         }
 

@@ -119,7 +119,10 @@ mod tests {
             ("ACTIVATED", InstallationStatus::Activated),
             ("INACTIVE", InstallationStatus::Inactive),
             ("AUTHORIZED", InstallationStatus::Authorized),
-            ("PENDING_INTEGRATION", InstallationStatus::PendingIntegration),
+            (
+                "PENDING_INTEGRATION",
+                InstallationStatus::PendingIntegration,
+            ),
             ("ERROR", InstallationStatus::Error),
             ("PAUSED", InstallationStatus::Other("PAUSED".into())),
         ] {

@@ -30,15 +30,21 @@ pub struct CompanyChoice {
 pub enum Lifecycle {
     NotConfigured,
     /// The key entered was refused before any network call.
-    InvalidKeyFormat { problem: String },
+    InvalidKeyFormat {
+        problem: String,
+    },
     Activating,
     /// Every step passed. The facts are in the run's `ConnectionFacts`.
     Active,
     /// 401: expired, revoked, deleted or from the other environment (Pleo does not say which).
     KeyRejected,
     /// 403 where no scope explains it.
-    AccessDenied { detail: String },
-    MissingScopes { missing: Vec<String> },
+    AccessDenied {
+        detail: String,
+    },
+    MissingScopes {
+        missing: Vec<String>,
+    },
     /// `status` None: the installation no longer exists.
     InstallationInactive {
         status: Option<InstallationStatus>,
@@ -60,7 +66,9 @@ pub enum Lifecycle {
     },
     /// A key replacement is running (or was interrupted): the stored key is checked again
     /// before it is used.
-    ReplacementPending { since: jiff::Timestamp },
+    ReplacementPending {
+        since: jiff::Timestamp,
+    },
     Degraded(Degradation),
     StorageError {
         detail: String,
@@ -236,7 +244,11 @@ mod tests {
     fn a_lifecycle_survives_the_last_check_file() {
         for s in all() {
             let json = serde_json::to_string(&s).unwrap();
-            assert_eq!(serde_json::from_str::<Lifecycle>(&json).unwrap(), s, "{json}");
+            assert_eq!(
+                serde_json::from_str::<Lifecycle>(&json).unwrap(),
+                s,
+                "{json}"
+            );
         }
     }
 }

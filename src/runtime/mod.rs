@@ -142,8 +142,8 @@ fn next_tick(app: &App, current: Option<Instant>, clock: &Clock) -> Option<Insta
     let now = Instant::now();
     let fast = app.is_animating().then(|| now + SPINNER_TICK);
     let slow = app.shows_clock().then(|| {
-        let into_second = u64::try_from(clock().subsec_nanosecond().rem_euclid(1_000_000_000))
-            .unwrap_or(0);
+        let into_second =
+            u64::try_from(clock().subsec_nanosecond().rem_euclid(1_000_000_000)).unwrap_or(0);
         // A few ms past the boundary, so the redraw sees the new second.
         now + Duration::from_nanos(1_000_000_000 - into_second) + Duration::from_millis(5)
     });

@@ -212,7 +212,10 @@ pub(crate) fn read_tail(path: &Path, cap: u64) -> Result<Option<Vec<u8>>, StoreE
         .map_err(|e| StoreError::io("read", path, e))?;
     if start > 0 {
         // Drop the partial first line.
-        let cut = bytes.iter().position(|&b| b == b'\n').map_or(bytes.len(), |i| i + 1);
+        let cut = bytes
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(bytes.len(), |i| i + 1);
         bytes.drain(..cut);
     }
     Ok(Some(bytes))

@@ -43,12 +43,19 @@ fn unsafe_file(path: &Path, problem: String, fix: String) -> StoreError {
 }
 
 /// Refuse what another user owns or could have changed.
-fn check_owner_and_mode(path: &Path, meta: &std::fs::Metadata, readers: Readers) -> Result<(), StoreError> {
+fn check_owner_and_mode(
+    path: &Path,
+    meta: &std::fs::Metadata,
+    readers: Readers,
+) -> Result<(), StoreError> {
     if meta.uid() != euid() {
         return Err(unsafe_file(
             path,
             format!("it belongs to another user (uid {})", meta.uid()),
-            format!("make it yours (`chown $(id -u) {}`) or remove it", path.display()),
+            format!(
+                "make it yours (`chown $(id -u) {}`) or remove it",
+                path.display()
+            ),
         ));
     }
     let mode = meta.mode() & 0o777;
@@ -75,7 +82,10 @@ fn open_error(path: &Path, action: &'static str, e: io::Error) -> StoreError {
         return unsafe_file(
             path,
             "it is a symbolic link, which pleo-keys never follows in its home".into(),
-            format!("replace the link with a regular file, or remove it: `rm {}`", path.display()),
+            format!(
+                "replace the link with a regular file, or remove it: `rm {}`",
+                path.display()
+            ),
         );
     }
     StoreError::io(action, path, e)
@@ -93,12 +103,18 @@ pub fn open_read(path: &Path, readers: Readers) -> Result<Option<File>, StoreErr
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(open_error(path, "read", e)),
     };
-    let meta = file.metadata().map_err(|e| StoreError::io("read", path, e))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| StoreError::io("read", path, e))?;
     if !meta.file_type().is_file() {
         return Err(unsafe_file(
             path,
             "it is not a regular file (a FIFO, device or folder)".into(),
-            format!("move it aside: `mv {} {}.bad`", path.display(), path.display()),
+            format!(
+                "move it aside: `mv {} {}.bad`",
+                path.display(),
+                path.display()
+            ),
         ));
     }
     check_owner_and_mode(path, &meta, readers)?;
@@ -106,7 +122,11 @@ pub fn open_read(path: &Path, readers: Readers) -> Result<Option<File>, StoreErr
 }
 
 /// The whole file, at most `cap` bytes; `None` when it does not exist.
-pub fn read_private(path: &Path, cap: u64, readers: Readers) -> Result<Option<Vec<u8>>, StoreError> {
+pub fn read_private(
+    path: &Path,
+    cap: u64,
+    readers: Readers,
+) -> Result<Option<Vec<u8>>, StoreError> {
     let Some(file) = open_read(path, readers)? else {
         return Ok(None);
     };
@@ -238,12 +258,18 @@ pub fn open_lock_file(path: &Path) -> Result<File, StoreError> {
 }
 
 fn check_open_file(path: &Path, file: &File) -> Result<(), StoreError> {
-    let meta = file.metadata().map_err(|e| StoreError::io("open", path, e))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| StoreError::io("open", path, e))?;
     if !meta.file_type().is_file() {
         return Err(unsafe_file(
             path,
             "it is not a regular file (a FIFO, device or folder)".into(),
-            format!("move it aside: `mv {} {}.bad`", path.display(), path.display()),
+            format!(
+                "move it aside: `mv {} {}.bad`",
+                path.display(),
+                path.display()
+            ),
         ));
     }
     check_owner_and_mode(path, &meta, Readers::OwnerOnly)
@@ -336,7 +362,14 @@ mod tests {
         assert_eq!(read_json::<Thing>(&path, 1024).unwrap(), Some(t));
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
-        write_json(&path, &Thing { a: 2, b: "y".into() }).unwrap();
+        write_json(
+            &path,
+            &Thing {
+                a: 2,
+                b: "y".into(),
+            },
+        )
+        .unwrap();
         let names: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
         assert_eq!(names.len(), 1, "no temp files left behind");
     }
@@ -345,7 +378,14 @@ mod tests {
     fn missing_folder_is_a_clear_error() {
         let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("nope/thing.json");
-        let err = write_json(&path, &Thing { a: 1, b: "x".into() }).unwrap_err();
+        let err = write_json(
+            &path,
+            &Thing {
+                a: 1,
+                b: "x".into(),
+            },
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("nope"), "{err}");
     }
 
@@ -376,11 +416,20 @@ mod tests {
         assert!(err.to_string().contains("symbolic link"), "{err}");
         let err = open_lock_file(&link).unwrap_err();
         assert!(err.to_string().contains("symbolic link"), "{err}");
-        assert_eq!(std::fs::read(&target).unwrap(), b"precious", "target untouched");
+        assert_eq!(
+            std::fs::read(&target).unwrap(),
+            b"precious",
+            "target untouched"
+        );
         // An atomic write replaces the link itself, never writes through it.
         write_atomic(&link, b"new").unwrap();
         assert_eq!(std::fs::read(&target).unwrap(), b"precious");
-        assert!(!std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert!(
+            !std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
     }
 
     #[test]
@@ -413,11 +462,19 @@ mod tests {
         let path = tmp.path().join("config.toml");
         std::fs::write(&path, b"x").unwrap();
         chmod(&path, 0o666);
-        let msg = read_private(&path, 1024, Readers::AnyoneMayRead).unwrap_err().to_string();
-        assert!(msg.contains(&format!("chmod 600 {}", path.display())), "{msg}");
+        let msg = read_private(&path, 1024, Readers::AnyoneMayRead)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains(&format!("chmod 600 {}", path.display())),
+            "{msg}"
+        );
         chmod(&path, 0o644);
         assert!(read_private(&path, 1024, Readers::AnyoneMayRead).is_ok());
-        assert!(read_private(&path, 1024, Readers::OwnerOnly).is_err(), "a secret must be 0600");
+        assert!(
+            read_private(&path, 1024, Readers::OwnerOnly).is_err(),
+            "a secret must be 0600"
+        );
 
         let home = tmp.path().join("home");
         ensure_private_dir(&home).unwrap();
@@ -425,6 +482,9 @@ mod tests {
         assert_eq!(mode & 0o777, 0o700, "created private");
         chmod(&home, 0o777);
         let msg = ensure_private_dir(&home).unwrap_err().to_string();
-        assert!(msg.contains(&format!("chmod 700 {}", home.display())), "{msg}");
+        assert!(
+            msg.contains(&format!("chmod 700 {}", home.display())),
+            "{msg}"
+        );
     }
 }

@@ -3,11 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
+use super::StoreError;
 use super::audit::{AuditEvent, AuditLog};
 use super::files;
 use super::lock::{HomeLock, LOCK_WAIT, LockError};
 use super::state::{self, LastCheck, Replacement, State};
-use super::StoreError;
 
 /// Every file pleo-keys reads or writes.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -12,9 +12,7 @@ pub mod state;
 pub use audit::{AuditEvent, AuditKind, AuditLog, read_audit, read_audit_counted};
 pub use error::StoreError;
 pub use home::{Home, Paths};
-pub use secret::{
-    DEFAULT_SCRYPT_WORK_FACTOR, PassphraseNeed, SecretStore, StoreChoice, StoreSite,
-};
+pub use secret::{DEFAULT_SCRYPT_WORK_FACTOR, PassphraseNeed, SecretStore, StoreChoice, StoreSite};
 pub use state::{
     LAST_CHECK_VERSION, LastCheck, Replacement, STATE_VERSION, State, load_last_check, load_state,
     parse_state,

@@ -1,8 +1,8 @@
 //! The few keys that matter now, from the keymap of the current mode.
 
 use super::theme::Styles;
-use crate::app::keymap::{Action, Binding, KEYMAP};
 use crate::app::App;
+use crate::app::keymap::{Action, Binding, KEYMAP};
 use crate::lifecycle::Lifecycle;
 use ratatui::Frame;
 use ratatui::layout::Rect;

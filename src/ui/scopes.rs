@@ -2,8 +2,8 @@
 
 use super::theme::Styles;
 use crate::app::App;
-use crate::lifecycle::Lifecycle;
 use crate::domain::scopes::{extra, missing};
+use crate::lifecycle::Lifecycle;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;

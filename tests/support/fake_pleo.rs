@@ -170,7 +170,10 @@ impl FakePleo {
     }
 
     pub fn count(&self, prefix: &str) -> usize {
-        self.calls().iter().filter(|c| c.starts_with(prefix)).count()
+        self.calls()
+            .iter()
+            .filter(|c| c.starts_with(prefix))
+            .count()
     }
 
     pub fn clear_calls(&self) {
@@ -206,9 +209,10 @@ impl FakePleo {
         let s = self.lock();
         match k.subject {
             Some(Subject::Company(c)) => c == company,
-            Some(Subject::Organization(o)) => {
-                s.companies.iter().any(|(c, _, org)| *c == company && *org == o)
-            }
+            Some(Subject::Organization(o)) => s
+                .companies
+                .iter()
+                .any(|(c, _, org)| *c == company && *org == o),
             None => k.owner == Some(company),
         }
     }
@@ -282,7 +286,11 @@ impl PleoApi for FakePleo {
     ) -> ApiFuture<'a, Installation> {
         Box::pin(async move {
             let k = self
-                .enter(Op::GetInstallation, format!("get_installation {}", show(company)), key)
+                .enter(
+                    Op::GetInstallation,
+                    format!("get_installation {}", show(company)),
+                    key,
+                )
                 .await?;
             let c = self.target(&k, company)?;
             self.installation_of(c).ok_or_else(not_found)
@@ -371,7 +379,11 @@ impl PleoApi for FakePleo {
     ) -> ApiFuture<'a, Vec<Company>> {
         Box::pin(async move {
             let k = self
-                .enter(Op::ListCompanies, format!("list_companies {organization}"), key)
+                .enter(
+                    Op::ListCompanies,
+                    format!("list_companies {organization}"),
+                    key,
+                )
                 .await?;
             if !k.scopes.contains("companies:read") {
                 return Err(ApiError::Forbidden {

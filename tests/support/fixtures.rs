@@ -108,19 +108,31 @@ pub fn calls(n: usize) -> std::collections::VecDeque<CallRecord> {
     (0..n)
         .map(|i| {
             let (method, path, outcome) = match i % 5 {
-                0 => ("GET", "/v2/introspect".to_string(), CallOutcome::Status(200)),
+                0 => (
+                    "GET",
+                    "/v2/introspect".to_string(),
+                    CallOutcome::Status(200),
+                ),
                 1 => (
                     "GET",
                     format!("/v1/installations/me?company_id={ACME}"),
                     CallOutcome::Status(200),
                 ),
-                2 => ("GET", format!("/v1/companies/{ACME}"), CallOutcome::Status(200)),
+                2 => (
+                    "GET",
+                    format!("/v1/companies/{ACME}"),
+                    CallOutcome::Status(200),
+                ),
                 3 => (
                     "POST",
                     format!("/v1/installations/me/activate?company_id={ACME}"),
                     CallOutcome::Status(429),
                 ),
-                _ => ("GET", "/v2/introspect".to_string(), CallOutcome::Failed("timeout")),
+                _ => (
+                    "GET",
+                    "/v2/introspect".to_string(),
+                    CallOutcome::Failed("timeout"),
+                ),
             };
             CallRecord {
                 at: secs_ago(((n - i) * 7) as i64),
@@ -154,4 +166,28 @@ pub fn failed_app(lifecycle: Lifecycle) -> App {
 
 pub fn empty_app(env: Environment, has_key: bool) -> App {
     App::new(ctx(env), None, has_key, Theme::Default, now())
+}
+
+/// The facts a run for `key` and `company_id` establishes.
+pub fn facts_for(key_text: &str, company_id: &str, name: &str) -> ConnectionFacts {
+    ConnectionFacts {
+        company_id: company(company_id),
+        company_name: Some(Text::new(name)),
+        key: key(key_text).id(),
+        ..known_facts()
+    }
+}
+
+/// A run that ended active, with facts.
+pub fn active_outcome(facts: ConnectionFacts, committed: bool) -> pleo_keys::lifecycle::Outcome {
+    let mut o = pleo_keys::lifecycle::Outcome::bare(Lifecycle::Active);
+    o.key = Some(facts.key.clone());
+    o.facts = Some(facts);
+    o.committed = committed;
+    o
+}
+
+/// A run that ended in `lifecycle`, with no new facts.
+pub fn failed_outcome(lifecycle: Lifecycle) -> pleo_keys::lifecycle::Outcome {
+    pleo_keys::lifecycle::Outcome::bare(lifecycle)
 }

@@ -58,6 +58,10 @@ impl TestHome {
             min_backoff: Duration::from_millis(20),
             max_backoff: Duration::from_millis(100),
         };
+        self.http_engine_with(url, calls, settings)
+    }
+
+    pub fn http_engine_with(&self, url: &str, calls: &CallLog, settings: ClientSettings) -> Engine {
         let endpoint = Endpoint::custom(url, Environment::Sandbox).expect("endpoint");
         let client = PleoClient::new(endpoint, settings, calls.clone()).expect("client");
         self.engine_at(Arc::new(client), url)

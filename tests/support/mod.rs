@@ -2,6 +2,8 @@
 //! engine, and a pseudo-terminal harness. Each test file uses part of it.
 #![allow(dead_code)]
 
+pub mod dashboard;
 pub mod fake_pleo;
 pub mod fixtures;
 pub mod home;
+pub mod pty;

@@ -83,7 +83,9 @@ impl Engine {
             Err(e) => tracing::info!(error = %e, "forgetting a state file that does not read"),
         }
         match self.store.delete().await {
-            Ok(true) => done.removed.push(format!("the key from {}", self.store.location())),
+            Ok(true) => done
+                .removed
+                .push(format!("the key from {}", self.store.location())),
             Ok(false) => {}
             Err(e) => done.failures.push(format!("the key: {e}")),
         }

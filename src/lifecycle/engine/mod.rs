@@ -80,7 +80,12 @@ impl Engine {
         })
     }
 
-    fn input(&self, mode: Mode, source: KeySource, bound: Option<&ConnectionFacts>) -> ActivationInput {
+    fn input(
+        &self,
+        mode: Mode,
+        source: KeySource,
+        bound: Option<&ConnectionFacts>,
+    ) -> ActivationInput {
         let now = self.now();
         ActivationInput {
             mode,
@@ -159,7 +164,9 @@ impl Engine {
             facts.last_good_check = l.last_success_at.or(facts.last_good_check);
         }
         let lifecycle = match (&marker, &last) {
-            (Some(m), _) => Lifecycle::ReplacementPending { since: m.started_at },
+            (Some(m), _) => Lifecycle::ReplacementPending {
+                since: m.started_at,
+            },
             (None, Some(l)) => l.lifecycle.clone(),
             (None, None) => Lifecycle::Active,
         };

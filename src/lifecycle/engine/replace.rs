@@ -218,7 +218,11 @@ impl Engine {
     }
 
     /// The operator answered "keep current" to a key for another company.
-    pub async fn decline_company_change(&self, candidate: &ApiKey, other: Option<crate::domain::CompanyId>) -> Outcome {
+    pub async fn decline_company_change(
+        &self,
+        candidate: &ApiKey,
+        other: Option<crate::domain::CompanyId>,
+    ) -> Outcome {
         let mut event = AuditEvent::new(AuditKind::CompanyChangeDeclined)
             .key(&candidate.id())
             .reason(Reason::CompanyMismatch)

@@ -104,11 +104,8 @@ impl SecretStore {
         passphrase: Option<SecretString>,
     ) -> Result<SecretStore, StoreError> {
         let file = |note: Option<&str>, passphrase| {
-            let store = SecretStore::encrypted_file(
-                site.key_file.clone(),
-                passphrase,
-                site.work_factor,
-            )?;
+            let store =
+                SecretStore::encrypted_file(site.key_file.clone(), passphrase, site.work_factor)?;
             Ok(match note {
                 Some(note) => store.with_location_note(note),
                 None => store,
@@ -164,7 +161,10 @@ impl SecretStore {
                 "kernel keyring, session (forgotten on reboot)",
                 "kernel keyring",
             ),
-            KeySource::Memory => ("memory only (sandbox; forgotten on exit)", "in-memory store"),
+            KeySource::Memory => (
+                "memory only (sandbox; forgotten on exit)",
+                "in-memory store",
+            ),
             _ => (kind.describe(), "keyring"),
         };
         let entry = KeyringEntry {

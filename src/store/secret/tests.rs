@@ -19,7 +19,10 @@ async fn memory_store_save_load_delete() {
     assert!(store.load().await.unwrap().is_none());
     store.save(&key(KEY)).await.unwrap();
     assert_eq!(store.load().await.unwrap().unwrap().expose(), KEY);
-    assert!(store.clone().load().await.unwrap().is_some(), "clones share");
+    assert!(
+        store.clone().load().await.unwrap().is_some(),
+        "clones share"
+    );
     assert!(store.delete().await.unwrap());
     assert!(!store.delete().await.unwrap());
     assert!(store.load().await.unwrap().is_none());
@@ -35,9 +38,17 @@ async fn two_homes_have_two_entries_and_a_legacy_entry_is_read_not_written() {
     a.save(&key(KEY)).await.unwrap();
     assert!(b.load().await.unwrap().is_none(), "b does not see a's key");
     b.save(&key(OTHER)).await.unwrap();
-    assert_eq!(a.load().await.unwrap().unwrap().expose(), KEY, "a's key kept");
+    assert_eq!(
+        a.load().await.unwrap().unwrap().expose(),
+        KEY,
+        "a's key kept"
+    );
     assert!(b.delete().await.unwrap());
-    assert_eq!(a.load().await.unwrap().unwrap().expose(), KEY, "forget in b spares a");
+    assert_eq!(
+        a.load().await.unwrap().unwrap().expose(),
+        KEY,
+        "forget in b spares a"
+    );
 
     // A key stored by an older version under the shared name is still found.
     let legacy = Entry::new_in_store(&mock, keyring::SERVICE, keyring::LEGACY_USER).unwrap();
@@ -45,7 +56,11 @@ async fn two_homes_have_two_entries_and_a_legacy_entry_is_read_not_written() {
     let c = SecretStore::with_credential_store(mock.clone(), KeySource::SecretService, "api-key:c");
     assert_eq!(c.load().await.unwrap().unwrap().expose(), OTHER);
     c.save(&key(KEY)).await.unwrap();
-    assert_eq!(legacy.get_password().unwrap(), OTHER, "the legacy entry is never written");
+    assert_eq!(
+        legacy.get_password().unwrap(),
+        OTHER,
+        "the legacy entry is never written"
+    );
 }
 
 #[tokio::test]
@@ -53,7 +68,8 @@ async fn credential_store_errors_name_the_store() {
     let mock = keyring_core::mock::Store::new().unwrap();
     let store = SecretStore::with_credential_store(mock.clone(), KeySource::SecretService, "u");
     store.save(&key(KEY)).await.unwrap();
-    let entry = Entry::new_in_store(&(mock as Arc<CredentialStore>), keyring::SERVICE, "u").unwrap();
+    let entry =
+        Entry::new_in_store(&(mock as Arc<CredentialStore>), keyring::SERVICE, "u").unwrap();
     let cred: &keyring_core::mock::Cred = entry.as_any().downcast_ref().unwrap();
     cred.set_error(keyring_core::Error::BadEncoding(KEY.as_bytes().to_vec()));
     let err = store.load().await.unwrap_err();
@@ -69,9 +85,15 @@ async fn file_store_round_trip_and_it_never_prompts() {
     let path = tmp.path().join("sub/key.age");
     let store = SecretStore::encrypted_file(path.clone(), None, 10).unwrap();
     assert_eq!(store.passphrase_need(), Some(PassphraseNeed::Choose));
-    assert!(store.load().await.unwrap().is_none(), "no file: nothing stored");
+    assert!(
+        store.load().await.unwrap().is_none(),
+        "no file: nothing stored"
+    );
     let err = store.save(&key(KEY)).await.unwrap_err();
-    assert!(matches!(err, StoreError::NeedsNewPassphrase { .. }), "{err}");
+    assert!(
+        matches!(err, StoreError::NeedsNewPassphrase { .. }),
+        "{err}"
+    );
     assert!(!store.unlock(pass("correct horse")).await.unwrap());
     store.save(&key(KEY)).await.unwrap();
 
@@ -110,7 +132,10 @@ async fn a_key_file_replaced_by_another_process_is_read_again() {
         "the holder of a decrypted key notices the file changed"
     );
     std::fs::remove_file(&path).unwrap();
-    assert!(dashboard.load().await.unwrap().is_none(), "nor keeps a removed key");
+    assert!(
+        dashboard.load().await.unwrap().is_none(),
+        "nor keeps a removed key"
+    );
 }
 
 #[tokio::test]
@@ -121,7 +146,12 @@ async fn the_passphrase_can_be_changed() {
     store.save(&key(KEY)).await.unwrap();
     store.change_passphrase(pass("new")).await.unwrap();
     let old = SecretStore::encrypted_file(path.clone(), None, 10).unwrap();
-    assert!(old.unlock(pass("old")).await.unwrap_err().is_wrong_passphrase());
+    assert!(
+        old.unlock(pass("old"))
+            .await
+            .unwrap_err()
+            .is_wrong_passphrase()
+    );
     assert!(old.unlock(pass("new")).await.unwrap());
 }
 
@@ -142,7 +172,11 @@ async fn wrong_passphrase_is_named() {
     let locked = SecretStore::encrypted_file(path.clone(), None, 10).unwrap();
     let err = locked.unlock(pass("wrong")).await.unwrap_err();
     assert!(err.is_wrong_passphrase());
-    assert_eq!(locked.passphrase_need(), Some(PassphraseNeed::Unlock), "a wrong one is not kept");
+    assert_eq!(
+        locked.passphrase_need(),
+        Some(PassphraseNeed::Unlock),
+        "a wrong one is not kept"
+    );
 }
 
 #[tokio::test]
@@ -155,7 +189,10 @@ async fn group_readable_file_is_refused() {
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
     let fresh = SecretStore::encrypted_file(path.clone(), Some(pass("pw")), 10).unwrap();
     let msg = fresh.load().await.unwrap_err().to_string();
-    assert!(msg.contains(&format!("chmod 600 {}", path.display())), "{msg}");
+    assert!(
+        msg.contains(&format!("chmod 600 {}", path.display())),
+        "{msg}"
+    );
 }
 
 #[tokio::test]

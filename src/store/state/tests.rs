@@ -42,7 +42,10 @@ fn state_round_trip() {
     save_state(&path, &sample()).unwrap();
     assert_eq!(load_state(&path).unwrap(), Some(sample()));
     let text = std::fs::read_to_string(&path).unwrap();
-    assert!(text.contains("\"key_source\": \"encrypted_file\""), "{text}");
+    assert!(
+        text.contains("\"key_source\": \"encrypted_file\""),
+        "{text}"
+    );
 }
 
 #[test]

@@ -36,7 +36,13 @@ fn company_lines(
     ]
 }
 
-pub(super) fn confirm(frame: &mut Frame, body: Rect, app: &App, c: &ConfirmCompany, styles: &Styles) {
+pub(super) fn confirm(
+    frame: &mut Frame,
+    body: Rect,
+    app: &App,
+    c: &ConfirmCompany,
+    styles: &Styles,
+) {
     let (w, text_w) = widths(body, 64);
     let mut lines = wrapped(
         "This key belongs to another company than the one this integration is connected to.",
@@ -122,4 +128,3 @@ pub(super) fn choose(frame: &mut Frame, body: Rect, app: &App, p: &CompanyPicker
     }
     draw(frame, body, w, "Choose a company", lines, styles);
 }
-

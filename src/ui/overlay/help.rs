@@ -42,4 +42,3 @@ pub(super) fn render(frame: &mut Frame, body: Rect, app: &App, styles: &Styles) 
     }
     draw(frame, body, w, "Help", lines, styles);
 }
-

@@ -67,4 +67,3 @@ pub(super) fn render(frame: &mut Frame, body: Rect, app: &App, entry: &KeyEntry,
         frame.set_cursor_position(Position::new(inner.x + col as u16, inner.y + row));
     }
 }
-

@@ -120,4 +120,3 @@ pub(super) fn window<T>(items: &[T], selected: usize, rows: usize) -> (usize, &[
     let end = (start + rows).min(items.len());
     (start, &items[start..end])
 }
-

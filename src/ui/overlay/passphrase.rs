@@ -8,7 +8,13 @@ use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
 
-pub(super) fn render(frame: &mut Frame, body: Rect, app: &App, p: &PassphrasePrompt, styles: &Styles) {
+pub(super) fn render(
+    frame: &mut Frame,
+    body: Rect,
+    app: &App,
+    p: &PassphrasePrompt,
+    styles: &Styles,
+) {
     let (w, text_w) = widths(body, 64);
     let intro = if !p.creating {
         format!(
@@ -63,4 +69,3 @@ pub(super) fn render(frame: &mut Frame, body: Rect, app: &App, p: &PassphrasePro
         frame.set_cursor_position(Position::new(inner.x + col, inner.y + field_row));
     }
 }
-

@@ -8,7 +8,13 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
 
-pub(super) fn render(frame: &mut Frame, body: Rect, app: &App, panel: &SandboxPanel, styles: &Styles) {
+pub(super) fn render(
+    frame: &mut Frame,
+    body: Rect,
+    app: &App,
+    panel: &SandboxPanel,
+    styles: &Styles,
+) {
     let (w, text_w) = widths(body, 110);
     // Rows are (selectable index, line); headings are not selectable.
     let mut rows: Vec<(Option<usize>, Line<'static>)> = Vec::new();

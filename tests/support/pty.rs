@@ -1,0 +1,137 @@
+//! A process in a pseudo-terminal: spawned in a new session with the pty as its controlling
+//! terminal (as a login shell would have it), read without blocking, written to like a keyboard.
+//! Used by the pty tests and by `examples/ptybench.rs`.
+
+use std::io::Write;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+pub struct PtyProcess {
+    master: OwnedFd,
+    slave: OwnedFd,
+    pub child: Child,
+}
+
+impl PtyProcess {
+    /// Run `cmd` on a `rows`x`cols` pty (its stdio is replaced).
+    pub fn spawn(mut cmd: Command, rows: u16, cols: u16) -> PtyProcess {
+        let (mut master, mut slave) = (-1, -1);
+        // SAFETY: openpty writes two fds into the given ints; null name/termios/winsize are allowed.
+        let rc = unsafe {
+            libc::openpty(
+                &mut master,
+                &mut slave,
+                std::ptr::null_mut(),
+                std::ptr::null(),
+                std::ptr::null(),
+            )
+        };
+        assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
+        // SAFETY: both fds were just opened by openpty and are owned by nobody else.
+        let (master, slave) =
+            unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+        let size = libc::winsize {
+            ws_row: rows,
+            ws_col: cols,
+            ws_xpixel: 0,
+            ws_ypixel: 0,
+        };
+        // SAFETY: TIOCSWINSZ reads a valid winsize struct.
+        let rc = unsafe { libc::ioctl(master.as_raw_fd(), libc::TIOCSWINSZ, &size) };
+        assert_eq!(rc, 0, "TIOCSWINSZ: {}", std::io::Error::last_os_error());
+        // SAFETY: F_GETFL/F_SETFL on an fd we own.
+        unsafe {
+            let flags = libc::fcntl(master.as_raw_fd(), libc::F_GETFL);
+            libc::fcntl(master.as_raw_fd(), libc::F_SETFL, flags | libc::O_NONBLOCK);
+        }
+        let stdio = || Stdio::from(slave.try_clone().expect("dup slave"));
+        cmd.stdin(stdio())
+            .stdout(stdio())
+            .stderr(stdio())
+            .env("TERM", "xterm-256color");
+        // SAFETY: only async-signal-safe calls between fork and exec.
+        unsafe {
+            cmd.pre_exec(|| {
+                if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let child = cmd.spawn().expect("spawn in the pty");
+        PtyProcess {
+            master,
+            slave,
+            child,
+        }
+    }
+
+    /// Append what arrives within `wait` (for the first byte) to `out`; returns how much.
+    pub fn read_into(&mut self, wait: Duration, out: &mut Vec<u8>) -> usize {
+        let mut fds = libc::pollfd {
+            fd: self.master.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        let ms = wait.as_millis().min(i32::MAX as u128) as libc::c_int;
+        // SAFETY: one valid pollfd.
+        if unsafe { libc::poll(&mut fds, 1, ms) } <= 0 {
+            return 0;
+        }
+        let mut buf = [0u8; 16384];
+        let mut total = 0;
+        loop {
+            // SAFETY: reading into a live buffer of the given length.
+            let n =
+                unsafe { libc::read(self.master.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+            if n <= 0 {
+                break;
+            }
+            out.extend_from_slice(&buf[..n as usize]);
+            total += n as usize;
+        }
+        total
+    }
+
+    /// Type `bytes` as the terminal's user would.
+    pub fn send(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        // SAFETY: the fd stays owned by `self.master`; ManuallyDrop keeps File from closing it.
+        let mut file = std::mem::ManuallyDrop::new(unsafe {
+            std::fs::File::from_raw_fd(self.master.as_raw_fd())
+        });
+        file.write_all(bytes)
+    }
+
+    /// The line discipline is cooked and echoing (raw mode was left, or never entered).
+    pub fn cooked(&self) -> bool {
+        // SAFETY: tcgetattr fills a zeroed termios for an fd we own.
+        unsafe {
+            let mut t: libc::termios = std::mem::zeroed();
+            libc::tcgetattr(self.slave.as_raw_fd(), &mut t) == 0
+                && t.c_lflag & libc::ICANON != 0
+                && t.c_lflag & libc::ECHO != 0
+        }
+    }
+
+    pub fn resize(&self, rows: u16, cols: u16) {
+        let size = libc::winsize {
+            ws_row: rows,
+            ws_col: cols,
+            ws_xpixel: 0,
+            ws_ypixel: 0,
+        };
+        // SAFETY: TIOCSWINSZ reads a valid winsize struct; the kernel sends SIGWINCH.
+        unsafe { libc::ioctl(self.master.as_raw_fd(), libc::TIOCSWINSZ, &size) };
+    }
+}
+
+impl Drop for PtyProcess {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+        }
+        let _ = self.child.wait();
+    }
+}
