@@ -270,3 +270,47 @@ async fn end_to_end_against_the_sandbox() {
     let app = d.quit().await;
     assert!(!app.calls.is_empty(), "the calls reached the dashboard");
 }
+
+/// One truth between processes: a key set from the CLI while the dashboard is open shows up in
+/// the dashboard at once, and the replaced key is never used again. Real time: the file watch is
+/// the operating system's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_set_by_another_process_shows_up_and_the_old_one_is_never_used_again() {
+    let (pleo, home) = (fake(), TestHome::new());
+    assert!(
+        home.engine(pleo.clone())
+            .replace_key(key(KEY_A), &ReplaceOptions::default())
+            .await
+            .committed
+    );
+    let mut d = Dashboard::launch(
+        home.engine(pleo.clone()),
+        None,
+        None,
+        Duration::from_secs(1),
+    );
+    d.wait_for("● ACTIVE").await;
+    // The CLI, another process on the same home.
+    let cli = home.engine(pleo.clone());
+    assert!(
+        cli.replace_key(key(KEY_B), &ReplaceOptions::default())
+            .await
+            .committed
+    );
+    pleo.clear_calls();
+    let started = std::time::Instant::now();
+    let frame = d.wait_for("now using …9b56").await;
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "within a couple of seconds"
+    );
+    assert!(frame.contains("…9b56"), "{frame}");
+    // A few revalidations later, every call carried the new key.
+    d.wait_for("Next check").await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let used = pleo.keys_used();
+    assert!(!used.is_empty(), "the dashboard checked the new key");
+    assert!(used.iter().all(|k| k == "…9b56"), "{used:?}");
+    let app = d.quit().await;
+    assert_eq!(app.facts.unwrap().key, key(KEY_B).id());
+}

@@ -30,11 +30,17 @@ pub async fn run_dashboard(setup: &Setup, sandbox: Option<&Sandbox>, theme: Them
             capitalised(note),
         ));
     }
+    let watch = crate::store::watch::watch_home(&engine.home.paths);
+    let (_watch, changes) = match watch {
+        Some((w, rx)) => (Some(w), Some(rx)),
+        None => (None, None),
+    };
     let mut services = Services {
         engine: engine.clone(),
         sandbox: sandbox.map(Sandbox::control),
         calls: Some(setup.calls.subscribe()),
         signals: None,
+        changes,
         clock: crate::lifecycle::engine::system_clock(),
     };
     let mut guard = match TerminalGuard::enter() {

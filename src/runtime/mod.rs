@@ -28,6 +28,8 @@ pub use sandbox_switches::apply_sandbox;
 pub const SPINNER_TICK: Duration = Duration::from_millis(100);
 /// At most this many messages are folded in before the screen is drawn again.
 const MAX_BATCH: usize = 256;
+/// Another process's writes come in bursts (key, state, last check): read them once, after this.
+const RELOAD_DELAY: Duration = Duration::from_millis(150);
 
 /// What the loop drives besides the terminal.
 pub struct Services {
@@ -37,15 +39,29 @@ pub struct Services {
     pub calls: Option<UnboundedReceiver<CallRecord>>,
     /// `None` in tests: no process-wide signal handlers.
     pub signals: Option<Shutdown>,
+    /// Another process changed the home (see `store::watch`).
+    pub changes: Option<UnboundedReceiver<()>>,
     pub clock: Clock,
+}
+
+/// A finished task's message; an activation's is told apart so that changes to the home made
+/// while it ran (by itself) are read only once it is done.
+enum Done {
+    Msg(Msg),
+    Activation(Msg),
 }
 
 struct Runtime {
     engine: Arc<Engine>,
     sandbox: Option<SandboxControl>,
     clock: Clock,
-    tx: UnboundedSender<Msg>,
+    tx: UnboundedSender<Done>,
     check_at: Option<Instant>,
+    /// When to read the home again after another process changed it.
+    reload_at: Option<Instant>,
+    /// Activations running: the home's changes are theirs until they report.
+    activations: usize,
+    reload_after_activation: bool,
 }
 
 /// Run the dashboard until it quits; returns the final model.
@@ -60,6 +76,7 @@ pub async fn run<B: Backend>(
         sandbox,
         mut calls,
         mut signals,
+        mut changes,
         clock,
     } = services;
     let (tx, mut done_rx) = unbounded_channel();
@@ -69,6 +86,9 @@ pub async fn run<B: Backend>(
         clock,
         tx,
         check_at: None,
+        reload_at: None,
+        activations: 0,
+        reload_after_activation: false,
     };
     if let Ok(size) = terminal.size() {
         app.size = (size.width, size.height);
@@ -87,8 +107,12 @@ pub async fn run<B: Backend>(
         tick_at = next_tick(&app, tick_at, &rt.clock);
         let first = tokio::select! {
             biased;
-            Some(msg) = done_rx.recv() => Some(msg),
+            Some(done) = done_rx.recv() => rt.on_done(done),
             Some(call) = recv_opt(&mut calls) => Some(Msg::Call(call)),
+            Some(()) = recv_opt(&mut changes) => {
+                rt.on_home_changed();
+                None
+            }
             event = input.recv() => match event {
                 Some(event) => event_msg(event),
                 // The input thread ended: the terminal is gone.
@@ -98,6 +122,11 @@ pub async fn run<B: Backend>(
             () = sleep_opt(rt.check_at) => {
                 rt.check_at = None;
                 Some(Msg::CheckDue)
+            }
+            () = sleep_opt(rt.reload_at) => {
+                rt.reload_at = None;
+                rt.reload();
+                None
             }
             () = sleep_opt(tick_at) => {
                 tick_at = None;
@@ -110,8 +139,8 @@ pub async fn run<B: Backend>(
         }
         // Fold in whatever else is already waiting, then draw once.
         for _ in 0..MAX_BATCH {
-            let next = if let Ok(msg) = done_rx.try_recv() {
-                Some(msg)
+            let next = if let Ok(done) = done_rx.try_recv() {
+                rt.on_done(done)
             } else if let Some(call) = calls.as_mut().and_then(|c| c.try_recv().ok()) {
                 Some(Msg::Call(call))
             } else if let Ok(event) = input.try_recv() {
@@ -189,6 +218,39 @@ async fn sleep_opt(at: Option<Instant>) {
 }
 
 impl Runtime {
+    fn on_done(&mut self, done: Done) -> Option<Msg> {
+        match done {
+            Done::Msg(msg) => Some(msg),
+            Done::Activation(msg) => {
+                self.activations = self.activations.saturating_sub(1);
+                if self.activations == 0 && std::mem::take(&mut self.reload_after_activation) {
+                    // After the result is folded in, so its own commit reads as no news.
+                    self.reload_at = Some(Instant::now());
+                }
+                Some(msg)
+            }
+        }
+    }
+
+    fn on_home_changed(&mut self) {
+        if self.activations > 0 {
+            self.reload_after_activation = true;
+        } else if self.reload_at.is_none() {
+            self.reload_at = Some(Instant::now() + RELOAD_DELAY);
+        }
+    }
+
+    /// Read what is stored now; the dashboard compares it with what it shows.
+    fn reload(&self) {
+        let engine = Arc::clone(&self.engine);
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            if let Ok(stored) = tokio::task::spawn_blocking(move || engine.status()).await {
+                let _ = tx.send(Done::Msg(Msg::StoreChanged(Box::new(stored))));
+            }
+        });
+    }
+
     /// One message through `update`, its commands carried out. `true` when the loop must end.
     fn step(&mut self, app: &mut App, msg: Msg) -> bool {
         app.now = (self.clock)();
@@ -205,11 +267,27 @@ impl Runtime {
     where
         F: Future<Output = Msg> + Send + 'static,
     {
+        self.spawn_as(work, Done::Msg);
+    }
+
+    /// An activation: the home's changes while it runs are its own.
+    fn spawn_activation<F>(&mut self, work: F)
+    where
+        F: Future<Output = Msg> + Send + 'static,
+    {
+        self.activations += 1;
+        self.spawn_as(work, Done::Activation);
+    }
+
+    fn spawn_as<F>(&self, work: F, wrap: fn(Msg) -> Done)
+    where
+        F: Future<Output = Msg> + Send + 'static,
+    {
         let tx = self.tx.clone();
         tokio::spawn(async move {
             let msg = tokio::spawn(work).await.unwrap_or(Msg::Shutdown);
             // The loop has ended when the receiver is gone; nothing to report to then.
-            let _ = tx.send(msg);
+            let _ = tx.send(wrap(msg));
         });
     }
 
@@ -225,7 +303,7 @@ impl Runtime {
             Cmd::Activate {
                 generation,
                 attempt,
-            } => self.spawn(async move {
+            } => self.spawn_activation(async move {
                 let outcome = match &attempt.key {
                     Some(key) => engine.replace_key(key.clone(), &attempt.opts).await,
                     None => engine.reactivate(&attempt.opts).await,
@@ -240,7 +318,7 @@ impl Runtime {
                 generation,
                 key,
                 company,
-            } => self.spawn(async move {
+            } => self.spawn_activation(async move {
                 Msg::CheckFinished {
                     generation,
                     outcome: Box::new(engine.decline_company_change(&key, Some(company)).await),
@@ -262,9 +340,9 @@ impl Runtime {
             }),
             Cmd::Sandbox { action } => match self.sandbox.clone() {
                 None => {
-                    let _ = self
-                        .tx
-                        .send(Msg::SandboxDone(Err("this run has no sandbox".into())));
+                    let _ = self.tx.send(Done::Msg(Msg::SandboxDone(Err(
+                        "this run has no sandbox".into(),
+                    ))));
                 }
                 Some(control) => {
                     let company = app.facts.as_ref().map(|f| f.company_id);

@@ -8,6 +8,7 @@ pub mod home;
 pub mod lock;
 pub mod secret;
 pub mod state;
+pub mod watch;
 
 pub use audit::{AuditEvent, AuditKind, AuditLog, read_audit, read_audit_counted};
 pub use error::StoreError;

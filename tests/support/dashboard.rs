@@ -111,6 +111,7 @@ pub struct Dashboard {
     /// tests there wait past the revalidation interval.
     pub patience: Duration,
     task: tokio::task::JoinHandle<App>,
+    _watch: Option<pleo_keys::store::watch::HomeWatch>,
 }
 
 impl Dashboard {
@@ -126,11 +127,16 @@ impl Dashboard {
             ..engine
         });
         let app = build_app(&engine, sandbox.is_some(), Theme::Mono, every, clock());
+        let (watch, changes) = match pleo_keys::store::watch::watch_home(&engine.home.paths) {
+            Some((w, rx)) => (Some(w), Some(rx)),
+            None => (None, None),
+        };
         let services = Services {
             engine: engine.clone(),
             sandbox,
             calls: calls.map(CallLog::subscribe),
             signals: None,
+            changes,
             clock,
         };
         let (input, input_rx) = unbounded_channel();
@@ -150,6 +156,7 @@ impl Dashboard {
             seen: Vec::new(),
             patience: WAIT,
             task,
+            _watch: watch,
         }
     }
 

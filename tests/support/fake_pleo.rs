@@ -31,12 +31,14 @@ pub struct FakeKey {
 
 #[derive(Default)]
 struct FakeState {
-    keys: HashMap<String, FakeKey>,
+    known: HashMap<String, FakeKey>,
     installations: HashMap<CompanyId, (InstallationStatus, Option<String>)>,
     companies: Vec<(CompanyId, String, OrganizationId)>,
     once: VecDeque<(Op, ApiError)>,
     always: HashMap<Op, ApiError>,
     log: Vec<String>,
+    /// The key each call carried (its hint), in order.
+    keys: Vec<String>,
     latency: Duration,
 }
 
@@ -93,7 +95,7 @@ impl FakePleo {
     }
 
     pub fn add_key(&self, key: &str, k: FakeKey) {
-        self.lock().keys.insert(key.to_string(), k);
+        self.lock().known.insert(key.to_string(), k);
     }
 
     pub fn org_key(self, key: &str) -> FakePleo {
@@ -112,13 +114,13 @@ impl FakePleo {
     }
 
     pub fn reject(&self, key: &str) {
-        if let Some(k) = self.lock().keys.get_mut(key) {
+        if let Some(k) = self.lock().known.get_mut(key) {
             k.rejected = true;
         }
     }
 
     pub fn set_scopes(&self, key: &str, scopes: &str) {
-        if let Some(k) = self.lock().keys.get_mut(key) {
+        if let Some(k) = self.lock().known.get_mut(key) {
             k.scopes = scopes.into();
         }
     }
@@ -177,7 +179,14 @@ impl FakePleo {
     }
 
     pub fn clear_calls(&self) {
-        self.lock().log.clear();
+        let mut s = self.lock();
+        s.log.clear();
+        s.keys.clear();
+    }
+
+    /// The hint of the key each call carried, in order.
+    pub fn keys_used(&self) -> Vec<String> {
+        self.lock().keys.clone()
     }
 
     /// Log the call, apply latency and injected failures, and authenticate the key.
@@ -185,6 +194,7 @@ impl FakePleo {
         let latency = {
             let mut s = self.lock();
             s.log.push(line);
+            s.keys.push(key.hint());
             s.latency
         };
         if !latency.is_zero() {
@@ -199,7 +209,7 @@ impl FakePleo {
         if let Some(e) = s.always.get(&op) {
             return Err(e.clone());
         }
-        match s.keys.get(key.expose()) {
+        match s.known.get(key.expose()) {
             Some(k) if !k.rejected => Ok(k.clone()),
             _ => Err(ApiError::KeyRejected),
         }

@@ -87,5 +87,4 @@ impl Activation<'_> {
             );
         }
     }
-
 }

@@ -300,7 +300,6 @@ impl Activation<'_> {
             ),
         }
     }
-
 }
 
 fn choices(list: Vec<Company>) -> Vec<CompanyChoice> {
@@ -313,4 +312,3 @@ fn choices(list: Vec<Company>) -> Vec<CompanyChoice> {
         })
         .collect()
 }
-

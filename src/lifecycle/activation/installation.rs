@@ -41,7 +41,6 @@ impl Activation<'_> {
         self.installation = Some(found);
         ok
     }
-
 }
 
 /// The installation for a key being activated: found, created, or set ACTIVATED. Returns it and

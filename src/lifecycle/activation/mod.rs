@@ -15,8 +15,8 @@ use super::state::{CompanyChoice, Degradation, Lifecycle};
 use super::steps::{Step, StepLog, StepName, StepResult};
 use crate::domain::{CompanyId, ConnectionFacts, KeySource, OrganizationId, Subject, Text};
 use crate::pleo::{ApiError, Installation, Introspection, PleoApi};
-use installation::installation_for_activation;
 use crate::secret::ApiKey;
+use installation::installation_for_activation;
 use jiff::Timestamp;
 use jiff::civil::Date;
 
@@ -349,4 +349,3 @@ impl<'i> Activation<'i> {
         }
     }
 }
-
