@@ -49,6 +49,17 @@ impl World {
     }
 
     async fn run_env(&self, args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Out {
+        self.run_full(args, stdin, env, &[]).await
+    }
+
+    /// `unset`: variables removed after the defaults are set (e.g. the passphrase).
+    async fn run_full(
+        &self,
+        args: &[&str],
+        stdin: Option<&str>,
+        env: &[(&str, &str)],
+        unset: &[&str],
+    ) -> Out {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_pleo-keys"));
         cmd.arg("--home").arg(self.home());
         if !args.contains(&"--base-url") {
@@ -70,6 +81,9 @@ impl World {
             .stderr(Stdio::piped());
         for (k, v) in env {
             cmd.env(k, v);
+        }
+        for k in unset {
+            cmd.env_remove(k);
         }
         let input = stdin.map(str::to_string);
         let out = tokio::task::spawn_blocking(move || {
@@ -818,4 +832,211 @@ async fn a_legacy_token_shape_is_explained() {
     assert_eq!(j["reason"], "key_rejected");
     let notes = j["notes"].to_string();
     assert!(notes.contains("legacy API token"), "{notes}");
+}
+
+fn hint(key: &str) -> String {
+    format!("…{}", &key[key.len() - 4..])
+}
+
+/// Rotation never makes things worse: a replacement that fails changes nothing, the previous key
+/// stays in use (a later check exits 0 with it), and the audit log says what happened.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_replacement_leaves_the_previous_key_in_use() {
+    let w = World::new().await;
+    assert_eq!(w.set_key(sandbox::HEALTHY_KEY, &[]).await.code, 0);
+    let state = w.state_bytes();
+    for bad in [sandbox::REVOKED_KEY, sandbox::MISSING_SCOPE_KEY] {
+        let out = w.set_key(bad, &[]).await;
+        assert_eq!(out.code, 2, "{}", out.stdout);
+        let message = out.json()["message"].as_str().unwrap_or("").to_string();
+        assert!(
+            message.starts_with(&format!(
+                "The new key was not used; the current key {} is still active.",
+                hint(sandbox::HEALTHY_KEY)
+            )),
+            "{message}"
+        );
+        assert_eq!(w.state_bytes(), state, "nothing stored changed");
+        let out = w.run(&["check", "--json"], None).await;
+        assert_eq!(out.code, 0, "{}", out.stdout);
+        assert_eq!(out.json()["key_hint"], hint(sandbox::HEALTHY_KEY));
+    }
+    assert!(w.audit().contains("replacement_failed"));
+    assert!(!w.home().join("replacement.json").exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_successful_replacement_says_to_delete_the_old_key_and_retires_it() {
+    let w = World::new().await;
+    assert_eq!(
+        w.set_key(sandbox::HEALTHY_KEY, &["--expires", "2099-01-31"])
+            .await
+            .code,
+        0
+    );
+    let out = w.set_key(sandbox::ROTATED_KEY, &[]).await;
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    let j = out.json();
+    let next = j["next_action"].as_str().unwrap_or("");
+    assert!(
+        next.contains(&hint(sandbox::HEALTHY_KEY)) && next.contains("delete it in Pleo"),
+        "{next}"
+    );
+    assert_eq!(
+        j["expires_on"],
+        Value::Null,
+        "the old key's expiry is not inherited"
+    );
+    let old_fp = pleo_keys::secret::ApiKey::parse(sandbox::HEALTHY_KEY)
+        .unwrap()
+        .0
+        .fingerprint();
+    let retired = w
+        .audit()
+        .lines()
+        .find(|l| l.contains("\"key_retired\""))
+        .unwrap_or("")
+        .to_string();
+    assert!(retired.contains(&old_fp), "{retired}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_expiry_date_is_recorded_without_the_key() {
+    let w = World::new().await;
+    let out = w.run(&["set-expiry", "2099-01-31"], None).await;
+    assert_eq!(out.code, 2, "no key yet: {}", out.stderr);
+    assert_eq!(w.set_key(sandbox::HEALTHY_KEY, &[]).await.code, 0);
+    let seen = w.sandbox.control().request_count();
+    let out = w.run(&["set-expiry", "2099-01-31", "--json"], None).await;
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(out.json()["expires_on"], "2099-01-31");
+    assert_eq!(w.sandbox.control().request_count(), seen, "no call to Pleo");
+    let status = w.run(&["status", "--json"], None).await.json();
+    assert_eq!(status["expires_on"], "2099-01-31");
+    assert!(w.audit().contains("expiry_recorded"));
+
+    let state = w.state_bytes();
+    let out = w.run(&["set-expiry", "2020-01-01"], None).await;
+    assert_eq!(out.code, 3);
+    assert!(out.stderr.contains("in the past"), "{}", out.stderr);
+    let out = w.run(&["set-expiry", "2025-13-40"], None).await;
+    assert_eq!(out.code, 3);
+    assert!(out.stderr.contains("is not a date"), "{}", out.stderr);
+    assert_eq!(w.state_bytes(), state, "refusals change nothing");
+
+    let out = w.run(&["set-expiry", "none"], None).await;
+    assert_eq!(out.code, 0);
+    let status = w.run(&["status", "--json"], None).await.json();
+    assert_eq!(status["expires_on"], Value::Null);
+}
+
+/// For services and cron: the passphrase from a private file, or from systemd's credentials.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_passphrase_comes_from_a_file_or_systemd_credentials() {
+    use std::os::unix::fs::PermissionsExt;
+    let w = World::new().await;
+    assert_eq!(w.set_key(sandbox::HEALTHY_KEY, &[]).await.code, 0);
+    let secrets = tempfile::tempdir().unwrap();
+    let file = secrets.path().join("pass");
+    std::fs::write(&file, format!("{PASSPHRASE}\n")).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let file_s = file.display().to_string();
+    let unset = ["PLEO_KEYS_PASSPHRASE"];
+    let out = w
+        .run_full(
+            &["check", "--json"],
+            None,
+            &[("PLEO_KEYS_PASSPHRASE_FILE", file_s.as_str())],
+            &unset,
+        )
+        .await;
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+
+    let creds = tempfile::tempdir().unwrap();
+    let cred = creds.path().join("pleo-keys-passphrase");
+    std::fs::write(&cred, PASSPHRASE).unwrap();
+    std::fs::set_permissions(&cred, std::fs::Permissions::from_mode(0o400)).unwrap();
+    let dir = creds.path().display().to_string();
+    let out = w
+        .run_full(
+            &["check", "--json"],
+            None,
+            &[("CREDENTIALS_DIRECTORY", dir.as_str())],
+            &unset,
+        )
+        .await;
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+
+    // A passphrase file others can read is refused, with the fix.
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = w
+        .run_full(
+            &["check"],
+            None,
+            &[("PLEO_KEYS_PASSPHRASE_FILE", file_s.as_str())],
+            &unset,
+        )
+        .await;
+    assert_eq!(out.code, 3);
+    assert!(out.stderr.contains("chmod 600"), "{}", out.stderr);
+
+    // No passphrase anywhere and no terminal: says where one can come from.
+    let out = w.run_full(&["check", "--json"], None, &[], &unset).await;
+    assert_eq!(out.code, 3);
+    let j = out.json();
+    assert_eq!(j["reason"], "storage_error");
+    assert!(
+        j["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("PLEO_KEYS_PASSPHRASE_FILE"),
+        "{j}"
+    );
+}
+
+/// `pleo-keys status --json | head -1`: a reader that goes away never turns the verdict into a
+/// panic (101); the exit code is the verdict's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_pipe_never_panics_and_keeps_the_exit_code() {
+    let w = World::new().await;
+    assert_eq!(w.set_key(sandbox::HEALTHY_KEY, &[]).await.code, 0);
+    let home = w.home().display().to_string();
+    let url = w.sandbox.url();
+    for (args, expected) in [
+        (vec!["status", "--json"], 0),
+        (vec!["status"], 0),
+        (vec!["check", "--json"], 0),
+        (vec!["check"], 0),
+        (vec!["--help"], 0),
+        (vec!["set-expiry", "2099-01-01", "--json"], 0),
+    ] {
+        let home = home.clone();
+        let url = url.clone();
+        let code = tokio::task::spawn_blocking(move || {
+            let mut child = Command::new(env!("CARGO_BIN_EXE_pleo-keys"))
+                .args([
+                    "--home",
+                    &home,
+                    "--base-url",
+                    &url,
+                    "--secret-store",
+                    "file",
+                ])
+                .args(&args)
+                .env("PLEO_KEYS_PASSPHRASE", PASSPHRASE)
+                .env("PLEO_KEYS_SCRYPT_WORK_FACTOR", "10")
+                .env_remove("PLEO_API_KEY")
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("runs");
+            // The reader is gone before anything is written.
+            drop(child.stdout.take());
+            child.wait().expect("waits").code()
+        })
+        .await
+        .unwrap();
+        assert_eq!(code, Some(expected));
+    }
 }

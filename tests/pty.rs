@@ -96,6 +96,32 @@ impl Pty {
         }
     }
 
+    /// Wait until the screen (not a frame: prompts are not drawn in frames) shows `text`.
+    fn wait_screen(&mut self, text: &str) {
+        let deadline = Instant::now() + WAIT;
+        while !self.screen().contains(text) {
+            if Instant::now() > deadline {
+                self.fail(format!("the screen never showed {text:?}"));
+            }
+            self.pump(Duration::from_millis(100));
+        }
+    }
+
+    /// Wait until a no-echo prompt shows `text` and has turned echo off, then type `line`.
+    fn answer_secret(&mut self, text: &str, line: &str) {
+        self.wait_screen(text);
+        let deadline = Instant::now() + WAIT;
+        while !self.process.echo_off() {
+            if Instant::now() > deadline {
+                self.fail(format!("the prompt {text:?} never turned echo off"));
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        self.send(format!("{line}\r").as_bytes());
+        // The prompt is answered once the screen moves on.
+        self.pump(Duration::from_millis(50));
+    }
+
     fn send(&mut self, bytes: &[u8]) {
         if let Err(e) = self.process.send(bytes) {
             self.fail(format!("write to the pty: {e}"));
@@ -216,4 +242,69 @@ fn a_signal_during_an_activation_exits_cleanly_and_commits_nothing() {
         );
     }
     sb.control().slow(None);
+}
+
+/// `set-key` on a terminal reuses the key file's passphrase (asked once, retried when wrong); it
+/// never silently re-encrypts the key under a new one.
+#[test]
+fn set_key_on_a_terminal_asks_for_the_existing_passphrase_not_a_new_one() {
+    use pleo_keys::sandbox::{self, Sandbox};
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let sb = rt.block_on(Sandbox::start(0)).expect("sandbox");
+    let home = tempfile::tempdir().expect("tempdir");
+    let home_s = home.path().to_string_lossy().to_string();
+    let url = sb.url();
+    let base = [
+        "--home",
+        home_s.as_str(),
+        "--base-url",
+        url.as_str(),
+        "--secret-store",
+        "file",
+    ];
+    let envs = [("PLEO_KEYS_SCRYPT_WORK_FACTOR", "10")];
+    let args: Vec<&str> = base.iter().copied().chain(["set-key"]).collect();
+
+    let mut first = Pty::spawn_with(&args, &envs);
+    first.answer_secret("API key:", sandbox::HEALTHY_KEY);
+    first.answer_secret("New passphrase to encrypt the key", "first pass");
+    first.answer_secret("Repeat the passphrase", "first pass");
+    assert_eq!(first.wait_exit(), 0, "{}", first.screen());
+
+    let mut second = Pty::spawn_with(&args, &envs);
+    second.answer_secret("API key:", sandbox::ROTATED_KEY);
+    second.answer_secret("Passphrase for", "not it");
+    assert!(
+        !second.screen().contains("New passphrase"),
+        "{}",
+        second.screen()
+    );
+    second.answer_secret("wrong passphrase; try again", "first pass");
+    assert_eq!(second.wait_exit(), 0, "{}", second.screen());
+    assert!(
+        !String::from_utf8_lossy(&second.raw).contains(sandbox::ROTATED_KEY),
+        "the typed key is never echoed"
+    );
+
+    // The file still opens with the first passphrase, and holds the new key.
+    let check = Command::new(env!("CARGO_BIN_EXE_pleo-keys"))
+        .args(base)
+        .args(["status", "--json"])
+        .env("PLEO_KEYS_PASSPHRASE", "first pass")
+        .env("PLEO_KEYS_SCRYPT_WORK_FACTOR", "10")
+        .stdin(Stdio::null())
+        .output()
+        .expect("status runs");
+    let status: serde_json::Value = serde_json::from_slice(&check.stdout).expect("json");
+    let key = sandbox::ROTATED_KEY;
+    assert_eq!(status["key_hint"], format!("…{}", &key[key.len() - 4..]));
+    let check = Command::new(env!("CARGO_BIN_EXE_pleo-keys"))
+        .args(base)
+        .args(["check"])
+        .env("PLEO_KEYS_PASSPHRASE", "first pass")
+        .env("PLEO_KEYS_SCRYPT_WORK_FACTOR", "10")
+        .stdin(Stdio::null())
+        .output()
+        .expect("check runs");
+    assert_eq!(check.status.code(), Some(0));
 }

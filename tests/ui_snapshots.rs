@@ -542,3 +542,32 @@ fn minimum_size() {
     let text = snap("key_modal_error_60x16", &app, 60, 16);
     assert!(text.contains("✖ API key rejected"));
 }
+
+#[test]
+fn expiry_modal() {
+    let mut app = app_in("staging");
+    app.overlay = Overlay::Expiry(pleo_keys::app::overlay::ExpiryPrompt {
+        text: "2020-01-0".into(),
+        error: Some(
+            "2020-01-01 is in the past: give the date Pleo shows for the key, or clear the field."
+                .into(),
+        ),
+        busy: false,
+    });
+    let text = snap("expiry_modal_80x24", &app, 80, 24);
+    assert!(text.contains("Key expiry date"));
+    assert!(text.contains("Enter record"));
+}
+
+#[test]
+fn a_locked_key_file() {
+    let mut app = empty_app(Environment::Staging, true);
+    app.lifecycle = Lifecycle::StorageError {
+        detail: "The stored key is locked in its encrypted file.".into(),
+        needs_passphrase: true,
+    };
+    app.reason = app.lifecycle.reason();
+    let text = snap("locked_80x24", &app, 80, 24);
+    assert!(text.contains("Press p to enter its"));
+    assert!(text.contains("p passphrase"), "the footer offers it");
+}

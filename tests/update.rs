@@ -527,3 +527,58 @@ fn q_quits_and_shutdown_quits() {
     assert!(matches!(update(&mut a, Msg::Shutdown)[..], [Cmd::Quit]));
     assert!(a.should_quit);
 }
+
+#[test]
+fn the_expiry_date_is_recorded_from_the_dashboard_and_a_past_one_refused() {
+    use pleo_keys::app::overlay::ExpiryPrompt;
+    let mut a = active();
+    update(&mut a, press(KeyCode::Char('x')));
+    assert!(matches!(a.overlay, Overlay::Expiry(_)));
+    for c in "2020-01-01".chars() {
+        update(&mut a, press(KeyCode::Char(c)));
+    }
+    assert!(
+        update(&mut a, press(KeyCode::Enter)).is_empty(),
+        "the past is refused here"
+    );
+    let Overlay::Expiry(ExpiryPrompt { error: Some(e), .. }) = &a.overlay else {
+        panic!()
+    };
+    assert!(e.contains("in the past"), "{e}");
+    update(&mut a, ctrl('u'));
+    update(&mut a, Msg::Paste("2027-03-31\n".into()));
+    let cmds = update(&mut a, press(KeyCode::Enter));
+    let date = jiff::civil::date(2027, 3, 31);
+    assert!(
+        matches!(cmds[..], [Cmd::SetExpiry { date: Some(d) }] if d == date),
+        "{cmds:?}"
+    );
+    let mut facts = a.facts.clone().unwrap();
+    facts.expires_on = Some(date);
+    update(&mut a, Msg::ExpirySet(Ok(facts)));
+    assert!(matches!(a.overlay, Overlay::None));
+    assert_eq!(a.facts.as_ref().unwrap().expires_on, Some(date));
+    assert!(a.banner().unwrap().text.contains("expires on 2027-03-31"));
+    // An empty field clears it.
+    update(&mut a, press(KeyCode::Char('x')));
+    update(&mut a, ctrl('u'));
+    let cmds = update(&mut a, press(KeyCode::Enter));
+    assert!(matches!(cmds[..], [Cmd::SetExpiry { date: None }]));
+}
+
+#[test]
+fn a_locked_key_file_can_be_unlocked_again_without_restarting() {
+    let mut a = empty_app(Environment::Sandbox, true);
+    a.overlay = Overlay::Passphrase(PassphrasePrompt::default());
+    update(&mut a, press(KeyCode::Esc));
+    assert!(matches!(
+        a.lifecycle,
+        Lifecycle::StorageError {
+            needs_passphrase: true,
+            ..
+        }
+    ));
+    assert!(a.banner().unwrap().text.contains("locked"));
+    update(&mut a, press(KeyCode::Char('p')));
+    assert!(matches!(a.overlay, Overlay::Passphrase(_)), "p asks again");
+}

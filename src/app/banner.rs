@@ -127,7 +127,8 @@ impl App {
             } => (
                 BannerLevel::Error,
                 format!(
-                    "{detail} Restart pleo-keys to enter its passphrase, or press {k} to enter a key."
+                    "{detail} Press {} to enter its passphrase, or {k} to enter another key.",
+                    key_label(Action::Unlock)
                 ),
             ),
             Lifecycle::StorageError { detail, .. } => (BannerLevel::Error, detail.clone()),

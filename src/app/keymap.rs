@@ -11,6 +11,8 @@ pub enum Action {
     EnterKey,
     Revalidate,
     Reactivate,
+    SetExpiry,
+    Unlock,
     SandboxPanel,
     ScrollUp,
     ScrollDown,
@@ -100,6 +102,22 @@ pub const KEYMAP: &[Binding] = &[
         0,
     ),
     bind(
+        Action::SetExpiry,
+        &[ch('x')],
+        "x",
+        "expiry",
+        "record the key's expiry date (as Pleo shows it)",
+        6,
+    ),
+    bind(
+        Action::Unlock,
+        &[ch('p')],
+        "p",
+        "passphrase",
+        "enter the key file's passphrase (when it is locked)",
+        0,
+    ),
+    bind(
         Action::SandboxPanel,
         &[ch('s')],
         "s",
@@ -167,6 +185,45 @@ pub const KEY_ENTRY: &[Binding] = &[
         }],
         "Ctrl-U",
         "clear field",
+        "",
+        4,
+    ),
+    bind(
+        Action::Cancel,
+        &[plain(KeyCode::Esc)],
+        "Esc",
+        "cancel",
+        "",
+        0,
+    ),
+    bind(
+        Action::DeleteChar,
+        &[plain(KeyCode::Backspace)],
+        "⌫",
+        "",
+        "",
+        0,
+    ),
+];
+
+/// A date field.
+pub const DATE_FIELD: &[Binding] = &[
+    bind(
+        Action::Submit,
+        &[plain(KeyCode::Enter)],
+        "Enter",
+        "record",
+        "",
+        0,
+    ),
+    bind(
+        Action::ClearField,
+        &[Key {
+            code: KeyCode::Char('u'),
+            ctrl: true,
+        }],
+        "Ctrl-U",
+        "clear",
         "",
         4,
     ),

@@ -42,6 +42,8 @@ pub enum Msg {
     Call(CallRecord),
     /// The file store was unlocked (Ok(has a key)) or not (Err(message)).
     StoreUnlocked(Result<bool, String>),
+    /// The expiry date was recorded (the facts now stored) or not (why).
+    ExpirySet(Result<crate::domain::ConnectionFacts, String>),
     SandboxDone(Result<String, String>),
     /// SIGTERM, SIGHUP or SIGINT.
     Shutdown,
@@ -67,6 +69,7 @@ impl std::fmt::Debug for Msg {
             Msg::StoreChanged(o) => write!(f, "StoreChanged({})", o.reason),
             Msg::Call(c) => write!(f, "Call({} {})", c.method, c.path),
             Msg::StoreUnlocked(r) => write!(f, "StoreUnlocked({})", r.is_ok()),
+            Msg::ExpirySet(r) => write!(f, "ExpirySet({})", r.is_ok()),
             Msg::SandboxDone(r) => write!(f, "SandboxDone({})", r.is_ok()),
             Msg::Shutdown => f.write_str("Shutdown"),
         }
@@ -96,6 +99,10 @@ pub enum Cmd {
     },
     Unlock {
         passphrase: SecretString,
+    },
+    /// Record (or clear) the key's expiry date.
+    SetExpiry {
+        date: Option<jiff::civil::Date>,
     },
     Sandbox {
         action: SandboxAction,

@@ -4,7 +4,10 @@
 use super::keymap::{self, Action, key_label};
 use super::model::{App, Banner, BannerLevel, MAX_CALLS};
 use super::msg::{Attempt, Cmd, Msg};
-use super::overlay::{self, CompanyPicker, ConfirmCompany, KeyEntry, Overlay, SandboxPanel};
+use super::overlay::{
+    self, CompanyPicker, ConfirmCompany, ExpiryPrompt, KeyEntry, Overlay, PassphrasePrompt,
+    SandboxPanel,
+};
 use crate::lifecycle::{CompanyChange, Degradation, Lifecycle, Outcome, ReplaceOptions, Replaced};
 use ratatui::crossterm::event::{KeyEvent, KeyEventKind};
 use std::time::Duration;
@@ -89,6 +92,33 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
             vec![]
         }
         Msg::StoreUnlocked(result) => on_unlocked(app, result),
+        Msg::ExpirySet(result) => {
+            match result {
+                Ok(facts) => {
+                    app.overlay = Overlay::None;
+                    let text = match facts.expires_on {
+                        Some(d) => format!(
+                            "Recorded: the key {} expires on {d}. Warnings start 14 days before.",
+                            facts.key.hint
+                        ),
+                        None => format!("Cleared the expiry date of the key {}.", facts.key.hint),
+                    };
+                    app.notice = Some(Banner::new(BannerLevel::Success, text));
+                    let last_good = app.facts.as_ref().and_then(|f| f.last_good_check);
+                    app.facts = Some(crate::domain::ConnectionFacts {
+                        last_good_check: last_good,
+                        ..facts
+                    });
+                }
+                Err(message) => {
+                    if let Overlay::Expiry(p) = &mut app.overlay {
+                        p.busy = false;
+                        p.error = Some(message);
+                    }
+                }
+            }
+            vec![]
+        }
         Msg::SandboxDone(result) => {
             app.notice = Some(match result {
                 Ok(text) => Banner::new(
@@ -186,6 +216,24 @@ fn on_dashboard_key(app: &mut App, ev: KeyEvent) -> Vec<Cmd> {
             );
             app.check_in_flight = true;
             cmds
+        }
+        Action::SetExpiry => {
+            if app.facts.is_some() {
+                app.overlay = Overlay::Expiry(ExpiryPrompt::for_app(app));
+            }
+            vec![]
+        }
+        Action::Unlock => {
+            if matches!(
+                app.lifecycle,
+                Lifecycle::StorageError {
+                    needs_passphrase: true,
+                    ..
+                }
+            ) {
+                app.overlay = Overlay::Passphrase(PassphrasePrompt::default());
+            }
+            vec![]
         }
         Action::SandboxPanel => {
             if app.ctx.sandbox {

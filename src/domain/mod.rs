@@ -14,4 +14,4 @@ pub use facts::{ConnectionFacts, KeyId, KeySource};
 pub use ids::{CompanyId, IdError, OrganizationId, Subject};
 pub use installation::{InstallationErrorCode, InstallationStatus};
 pub use reason::{CheckStatus, Reason};
-pub use text::{Text, sanitize};
+pub use text::{Text, sanitize, sentence};

@@ -27,7 +27,7 @@ pub async fn run_dashboard(setup: &Setup, sandbox: Option<&Sandbox>, theme: Them
         tracing::info!(%note, "revalidation interval clamped");
         app.notice = Some(crate::app::Banner::new(
             crate::app::BannerLevel::Info,
-            capitalised(note),
+            crate::domain::sentence(note),
         ));
     }
     let watch = crate::store::watch::watch_home(&engine.home.paths);
@@ -60,14 +60,6 @@ pub async fn run_dashboard(setup: &Setup, sandbox: Option<&Sandbox>, theme: Them
     drop(guard);
     tracing::info!(state = %app.reason, "dashboard ended");
     0
-}
-
-fn capitalised(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().collect::<String>() + c.as_str() + ".",
-        None => String::new(),
-    }
 }
 
 /// Terminal events read on a plain thread: `event::read` blocks and cannot be cancelled, so this

@@ -338,6 +338,14 @@ impl Runtime {
                     Err(e) => Err(e.to_string()),
                 })
             }),
+            Cmd::SetExpiry { date } => self.spawn_activation(async move {
+                Msg::ExpirySet(
+                    engine
+                        .set_expiry(date)
+                        .await
+                        .map_err(|e| crate::domain::sentence(&e.to_string())),
+                )
+            }),
             Cmd::Sandbox { action } => match self.sandbox.clone() {
                 None => {
                     let _ = self.tx.send(Done::Msg(Msg::SandboxDone(Err(

@@ -115,11 +115,14 @@ impl StoreError {
         }
     }
 
-    /// The encrypted file store needs a passphrase before it can be used.
+    /// The encrypted file store needs a (right) passphrase before it can be used: it has none,
+    /// or the file was encrypted again under another one meanwhile.
     pub fn needs_passphrase(&self) -> bool {
         matches!(
             self,
-            StoreError::Locked { .. } | StoreError::NeedsNewPassphrase { .. }
+            StoreError::Locked { .. }
+                | StoreError::NeedsNewPassphrase { .. }
+                | StoreError::WrongPassphrase { .. }
         )
     }
 

@@ -11,13 +11,24 @@ use ratatui::widgets::Paragraph;
 
 /// Whether a dashboard action means anything right now.
 fn available(app: &App, action: Action) -> bool {
+    let locked = matches!(
+        app.lifecycle,
+        Lifecycle::StorageError {
+            needs_passphrase: true,
+            ..
+        }
+    );
     match action {
-        Action::Revalidate => app.has_key,
+        Action::Revalidate => app.has_key && !locked,
         // Re-activation helps only when the key is stored but not (or no longer) working.
         Action::Reactivate => {
-            app.has_key && !matches!(app.lifecycle, Lifecycle::Active | Lifecycle::Activating)
+            app.has_key
+                && !locked
+                && !matches!(app.lifecycle, Lifecycle::Active | Lifecycle::Activating)
         }
         Action::SandboxPanel => app.ctx.sandbox,
+        Action::SetExpiry => app.facts.is_some(),
+        Action::Unlock => locked,
         Action::ScrollUp | Action::ScrollDown => app.calls.len() > 1,
         _ => true,
     }

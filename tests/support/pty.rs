@@ -115,6 +115,15 @@ impl PtyProcess {
         }
     }
 
+    /// The terminal does not echo what is typed (a password prompt is waiting).
+    pub fn echo_off(&self) -> bool {
+        // SAFETY: tcgetattr fills a zeroed termios for an fd we own.
+        unsafe {
+            let mut t: libc::termios = std::mem::zeroed();
+            libc::tcgetattr(self.slave.as_raw_fd(), &mut t) == 0 && t.c_lflag & libc::ECHO == 0
+        }
+    }
+
     pub fn resize(&self, rows: u16, cols: u16) {
         let size = libc::winsize {
             ws_row: rows,

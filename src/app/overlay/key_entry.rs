@@ -5,6 +5,7 @@ use super::super::model::{App, PendingActivation};
 use super::super::msg::{Attempt, Cmd};
 use super::super::update::start_activation;
 use super::{Overlay, PassphrasePrompt};
+use crate::domain::sentence;
 use crate::lifecycle::{CompanyChange, ReplaceOptions};
 use crate::secret::{ApiKey, MAX_KEY_BYTES};
 use ratatui::crossterm::event::KeyEvent;
@@ -137,7 +138,7 @@ fn submit(app: &mut App) -> Vec<Cmd> {
     let (key, warnings) = match ApiKey::parse(&entry.text) {
         Ok(parsed) => parsed,
         Err(e) => {
-            entry.error = Some(capitalise(&e.to_string()));
+            entry.error = Some(sentence(&e.to_string()));
             entry.focus = KeyField::Key;
             return vec![];
         }
@@ -155,7 +156,7 @@ fn submit(app: &mut App) -> Vec<Cmd> {
             }
         }
     };
-    entry.warning = warnings.first().map(|w| capitalise(w.message()));
+    entry.warning = warnings.first().map(|w| sentence(w.message()));
     entry.error = None;
     let opts = ReplaceOptions {
         expires_on,
@@ -179,20 +180,4 @@ fn submit(app: &mut App) -> Vec<Cmd> {
             opts,
         },
     )
-}
-
-/// "the key is empty: …" → "The key is empty: ….", as a modal shows a sentence.
-pub(crate) fn capitalise(s: &str) -> String {
-    let mut chars = s.chars();
-    match chars.next() {
-        Some(first) => {
-            let mut out: String = first.to_uppercase().collect();
-            out.push_str(chars.as_str());
-            if !out.ends_with('.') {
-                out.push('.');
-            }
-            out
-        }
-        None => String::new(),
-    }
 }

@@ -4,6 +4,7 @@
 
 mod company_picker;
 mod confirm_company;
+mod expiry;
 mod help;
 mod key_entry;
 mod passphrase;
@@ -11,6 +12,7 @@ mod sandbox_panel;
 
 pub use company_picker::CompanyPicker;
 pub use confirm_company::ConfirmCompany;
+pub use expiry::ExpiryPrompt;
 pub use key_entry::{KeyEntry, KeyField};
 pub use passphrase::PassphrasePrompt;
 pub use sandbox_panel::{SandboxAction, SandboxPanel};
@@ -28,6 +30,7 @@ pub enum Overlay {
     ConfirmCompany(ConfirmCompany),
     ChooseCompany(CompanyPicker),
     Passphrase(PassphrasePrompt),
+    Expiry(ExpiryPrompt),
     Help,
     Sandbox(SandboxPanel),
 }
@@ -40,6 +43,7 @@ impl Overlay {
             Overlay::ConfirmCompany(o) => o.busy,
             Overlay::ChooseCompany(o) => o.busy,
             Overlay::Passphrase(o) => o.busy,
+            Overlay::Expiry(o) => o.busy,
             Overlay::None | Overlay::Help | Overlay::Sandbox(_) => false,
         }
     }
@@ -55,6 +59,7 @@ impl Overlay {
             Overlay::ConfirmCompany(_) => keymap::CONFIRM_COMPANY,
             Overlay::ChooseCompany(_) => keymap::PICKER,
             Overlay::Passphrase(_) => keymap::PASSPHRASE,
+            Overlay::Expiry(_) => keymap::DATE_FIELD,
             Overlay::Help => keymap::HELP,
             Overlay::Sandbox(_) => keymap::SANDBOX,
         })
@@ -91,6 +96,7 @@ pub(super) fn on_key(app: &mut App, ev: KeyEvent) -> Option<Vec<Cmd>> {
         Overlay::ConfirmCompany(_) => confirm_company::on_key(app, ev),
         Overlay::ChooseCompany(_) => company_picker::on_key(app, ev),
         Overlay::Passphrase(_) => passphrase::on_key(app, ev),
+        Overlay::Expiry(_) => expiry::on_key(app, ev),
         Overlay::Help => help::on_key(app, ev),
         Overlay::Sandbox(_) => sandbox_panel::on_key(app, ev),
     })
@@ -101,6 +107,7 @@ pub(super) fn on_paste(app: &mut App, text: &str) {
     match &mut app.overlay {
         Overlay::KeyEntry(entry) if !entry.busy => entry.paste(text),
         Overlay::Passphrase(p) if !p.busy => p.paste(text),
+        Overlay::Expiry(p) if !p.busy => p.paste(text),
         _ => {}
     }
 }

@@ -2,6 +2,7 @@
 //! the sandbox panel. The header (with the state badge) and the footer stay visible around them.
 
 mod company;
+mod expiry;
 mod help;
 mod key_entry;
 mod passphrase;
@@ -11,7 +12,7 @@ use super::theme::Styles;
 use super::{centered, spinner, wrap};
 use crate::app::{App, Overlay};
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Position, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Padding, Paragraph};
@@ -27,6 +28,7 @@ pub fn render(frame: &mut Frame, body: Rect, app: &App, styles: &Styles) {
         Overlay::ConfirmCompany(c) => company::confirm(frame, body, app, c, styles),
         Overlay::ChooseCompany(p) => company::choose(frame, body, app, p, styles),
         Overlay::Passphrase(p) => passphrase::render(frame, body, app, p, styles),
+        Overlay::Expiry(p) => expiry::render(frame, body, app, p, styles),
         Overlay::Help => help::render(frame, body, app, styles),
         Overlay::Sandbox(panel) => sandbox::render(frame, body, app, panel, styles),
     }
@@ -119,4 +121,40 @@ pub(super) fn window<T>(items: &[T], selected: usize, rows: usize) -> (usize, &[
     let start = (selected + 1).saturating_sub(rows).min(items.len());
     let end = (start + rows).min(items.len());
     (start, &items[start..end])
+}
+
+/// A modal with one input field: its words, the field, an error, a busy line.
+pub(super) struct OneField<'a> {
+    pub title: &'a str,
+    pub intro: &'a str,
+    pub label: &'a str,
+    /// What the field shows (a mask for secrets) and its width in columns.
+    pub content: Span<'static>,
+    pub content_width: usize,
+    pub error: Option<&'a str>,
+    /// While busy: what is being done ("Unlocking…").
+    pub busy: Option<&'a str>,
+}
+
+pub(super) fn one_field(frame: &mut Frame, body: Rect, app: &App, m: OneField, styles: &Styles) {
+    let (w, text_w) = widths(body, 64);
+    let mut lines = wrapped(m.intro, text_w, styles.text);
+    lines.push(Line::raw(""));
+    let field_w = text_w.saturating_sub(LABEL + 2);
+    lines.push(field(m.label, m.content, field_w, m.busy.is_none(), styles));
+    let field_row = lines.len() as u16 - 1;
+    if let Some(error) = m.error {
+        lines.push(Line::raw(""));
+        lines.extend(message("✖", error, text_w, styles.error));
+    }
+    if let Some(doing) = m.busy {
+        lines.push(Line::raw(""));
+        lines.push(busy_line(app, doing, styles));
+    }
+    let inner = draw(frame, body, w, m.title, lines, styles);
+    // The terminal cursor sits at the end of the field.
+    let col = (LABEL + 1 + m.content_width.min(field_w)) as u16;
+    if m.busy.is_none() && field_row < inner.height && col < inner.width {
+        frame.set_cursor_position(Position::new(inner.x + col, inner.y + field_row));
+    }
 }

@@ -2,11 +2,11 @@
 
 use super::super::theme::Styles;
 use super::super::width;
-use super::{LABEL, busy_line, draw, field, mask, message, widths, wrapped};
+use super::{OneField, mask, one_field};
 use crate::app::{App, PassphrasePrompt};
 use ratatui::Frame;
-use ratatui::layout::{Position, Rect};
-use ratatui::text::{Line, Span};
+use ratatui::layout::Rect;
+use ratatui::text::Span;
 
 pub(super) fn render(
     frame: &mut Frame,
@@ -15,7 +15,6 @@ pub(super) fn render(
     p: &PassphrasePrompt,
     styles: &Styles,
 ) {
-    let (w, text_w) = widths(body, 64);
     let intro = if !p.creating {
         format!(
             "The API key is kept in {}. Enter its passphrase to unlock it.",
@@ -29,43 +28,26 @@ pub(super) fn render(
     } else {
         "Type the same passphrase again.".to_string()
     };
-    let mut lines = wrapped(&intro, text_w, styles.text);
-    lines.push(Line::raw(""));
-    let field_w = text_w.saturating_sub(LABEL + 2);
-    let masked = mask(p.text.chars().count(), field_w);
-    let masked_w = width(&masked);
-    lines.push(field(
-        "Passphrase",
-        Span::raw(masked),
-        field_w,
-        !p.busy,
-        styles,
-    ));
-    let field_row = lines.len() as u16 - 1;
-    if let Some(error) = &p.error {
-        lines.push(Line::raw(""));
-        lines.extend(message("✖", error, text_w, styles.error));
-    }
-    if p.busy {
-        lines.push(Line::raw(""));
-        lines.push(busy_line(
-            app,
-            if p.creating {
-                "Saving…"
-            } else {
-                "Unlocking…"
-            },
-            styles,
-        ));
-    }
-    let title = if p.creating {
-        "Choose a passphrase"
+    // Never wider than the field: the mask says how many, not more.
+    let masked = mask(p.text.chars().count(), 200);
+    let (title, doing) = if p.creating {
+        ("Choose a passphrase", "Saving…")
     } else {
-        "Unlock the key store"
+        ("Unlock the key store", "Unlocking…")
     };
-    let inner = draw(frame, body, w, title, lines, styles);
-    let col = (LABEL + 1 + masked_w) as u16;
-    if !p.busy && field_row < inner.height && col < inner.width {
-        frame.set_cursor_position(Position::new(inner.x + col, inner.y + field_row));
-    }
+    one_field(
+        frame,
+        body,
+        app,
+        OneField {
+            title,
+            intro: &intro,
+            label: "Passphrase",
+            content_width: width(&masked),
+            content: Span::raw(masked),
+            error: p.error.as_deref(),
+            busy: p.busy.then_some(doing),
+        },
+        styles,
+    );
 }
