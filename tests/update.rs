@@ -555,7 +555,7 @@ fn the_expiry_date_is_recorded_from_the_dashboard_and_a_past_one_refused() {
     );
     let mut facts = a.facts.clone().unwrap();
     facts.expires_on = Some(date);
-    update(&mut a, Msg::ExpirySet(Ok(facts)));
+    update(&mut a, Msg::ExpirySet(Ok(Box::new(facts))));
     assert!(matches!(a.overlay, Overlay::None));
     assert_eq!(a.facts.as_ref().unwrap().expires_on, Some(date));
     assert!(a.banner().unwrap().text.contains("expires on 2027-03-31"));

@@ -43,7 +43,7 @@ pub enum Msg {
     /// The file store was unlocked (Ok(has a key)) or not (Err(message)).
     StoreUnlocked(Result<bool, String>),
     /// The expiry date was recorded (the facts now stored) or not (why).
-    ExpirySet(Result<crate::domain::ConnectionFacts, String>),
+    ExpirySet(Result<Box<crate::domain::ConnectionFacts>, String>),
     SandboxDone(Result<String, String>),
     /// SIGTERM, SIGHUP or SIGINT.
     Shutdown,

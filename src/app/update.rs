@@ -107,7 +107,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
                     let last_good = app.facts.as_ref().and_then(|f| f.last_good_check);
                     app.facts = Some(crate::domain::ConnectionFacts {
                         last_good_check: last_good,
-                        ..facts
+                        ..*facts
                     });
                 }
                 Err(message) => {

@@ -343,6 +343,7 @@ impl Runtime {
                     engine
                         .set_expiry(date)
                         .await
+                        .map(Box::new)
                         .map_err(|e| crate::domain::sentence(&e.to_string())),
                 )
             }),
