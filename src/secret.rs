@@ -4,13 +4,68 @@ use crate::domain::KeyId;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use std::fmt;
+use std::sync::atomic::{AtomicU8, Ordering};
 
 /// Longest key we accept. Real keys are ~45 bytes; anything near this is a paste accident.
 pub const MAX_KEY_BYTES: usize = 512;
 
 /// A Pleo Standalone API Key. `Debug` and `Display` never show it; `expose()` is the one way out.
-#[derive(Clone)]
+/// Its bytes are kept out of swap where the platform allows (see [`memory_locked`]).
 pub struct ApiKey(SecretString);
+
+impl Clone for ApiKey {
+    fn clone(&self) -> ApiKey {
+        ApiKey::held(SecretString::from(self.expose().to_owned()))
+    }
+}
+
+/// Whether the key's memory could be kept out of swap (`mlock`): `None` before any key was held.
+static MEMORY_LOCK: AtomicU8 = AtomicU8::new(0);
+
+/// `Some(Ok(()))` when every key held so far is locked in memory, `Some(Err(why))` when locking
+/// failed (the key could reach swap), `None` when no key was held yet.
+pub fn memory_locked() -> Option<Result<(), String>> {
+    match MEMORY_LOCK.load(Ordering::Relaxed) {
+        0 => None,
+        1 => Some(Ok(())),
+        _ => Some(Err(
+            "the key's memory could not be locked (mlock refused: raise the memlock limit, `ulimit -l`); it could be written to swap".into(),
+        )),
+    }
+}
+
+/// Whether this process may lock memory at all (for `status`, which never holds the key).
+pub fn can_lock_memory() -> Result<(), String> {
+    // On the heap, like the key.
+    let probe = Box::new([0u8; 64]);
+    // SAFETY: mlock/munlock on a live buffer; nothing is read or written through the pointer.
+    let locked = unsafe { libc::mlock(probe.as_ptr().cast(), probe.len()) } == 0;
+    if !locked {
+        let why = std::io::Error::last_os_error();
+        return Err(format!(
+            "the key's memory cannot be locked here (mlock: {why}): it could be written to swap; raise the memlock limit (`ulimit -l`)"
+        ));
+    }
+    // SAFETY: as above.
+    unsafe { libc::munlock(probe.as_ptr().cast(), probe.len()) };
+    Ok(())
+}
+
+/// Keep `bytes` out of swap, best effort. Pages stay locked until the process ends: another key
+/// may share them, and locking is not counted.
+fn lock_in_memory(bytes: &[u8]) {
+    if bytes.is_empty() {
+        return;
+    }
+    // SAFETY: mlock reads no memory; it pins the pages that hold this live buffer.
+    let ok = unsafe { libc::mlock(bytes.as_ptr().cast(), bytes.len()) } == 0;
+    let _ = MEMORY_LOCK.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |was| {
+        Some(match (was, ok) {
+            (2, _) | (_, false) => 2,
+            _ => 1,
+        })
+    });
+}
 
 /// Why a key was refused before anything reached the network. Messages never echo the key.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -75,7 +130,12 @@ impl ApiKey {
         if !looks_like_pleo_key(key) {
             warnings.push(KeyWarning::UnusualShape);
         }
-        Ok((ApiKey(SecretString::from(key.to_owned())), warnings))
+        Ok((ApiKey::held(SecretString::from(key.to_owned())), warnings))
+    }
+
+    fn held(secret: SecretString) -> ApiKey {
+        lock_in_memory(secret.expose_secret().as_bytes());
+        ApiKey(secret)
     }
 
     /// The key itself. Call only where it must leave the process (Authorization header, secret store).
@@ -195,6 +255,13 @@ mod tests {
         assert!(!format!("{key}").contains("620d75"));
         let err = ApiKey::parse("pls_secret:tail").unwrap_err();
         assert!(!err.to_string().contains("secret"));
+    }
+
+    #[test]
+    fn holding_a_key_tries_to_keep_it_out_of_swap() {
+        let (key, _) = ApiKey::parse(GOOD).unwrap();
+        let _copy = key.clone();
+        assert!(memory_locked().is_some(), "the attempt is known");
     }
 
     #[test]

@@ -1,137 +1,12 @@
 //! The real binary against the sandbox: exit codes, JSON, what is stored, what Pleo saw.
 
-use pleo_keys::sandbox::{self, RetryAfter, Sandbox};
+mod support;
+
+use pleo_keys::sandbox::{self, RetryAfter};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-
-const PASSPHRASE: &str = "correct horse battery staple";
-
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Out {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
-            panic!(
-                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
-                self.stdout, self.stderr
-            )
-        })
-    }
-}
-
-struct World {
-    sandbox: Sandbox,
-    home: tempfile::TempDir,
-    /// Everything the binary printed, for the secret-hygiene check.
-    transcript: std::sync::Mutex<String>,
-}
-
-impl World {
-    async fn new() -> World {
-        World {
-            sandbox: Sandbox::start(0).await.expect("sandbox starts"),
-            home: tempfile::tempdir().expect("tempdir"),
-            transcript: Default::default(),
-        }
-    }
-
-    fn home(&self) -> &Path {
-        self.home.path()
-    }
-
-    async fn run(&self, args: &[&str], stdin: Option<&str>) -> Out {
-        self.run_env(args, stdin, &[]).await
-    }
-
-    async fn run_env(&self, args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Out {
-        self.run_full(args, stdin, env, &[]).await
-    }
-
-    /// `unset`: variables removed after the defaults are set (e.g. the passphrase).
-    async fn run_full(
-        &self,
-        args: &[&str],
-        stdin: Option<&str>,
-        env: &[(&str, &str)],
-        unset: &[&str],
-    ) -> Out {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_pleo-keys"));
-        cmd.arg("--home").arg(self.home());
-        if !args.contains(&"--base-url") {
-            cmd.arg("--base-url").arg(self.sandbox.url());
-        }
-        cmd.arg("--secret-store")
-            .arg("file")
-            .args(args)
-            .env_remove("PLEO_API_KEY")
-            .env_remove("PLEO_KEYS_HOME")
-            .env_remove("PLEO_KEYS_ENV")
-            .env_remove("PLEO_KEYS_BASE_URL")
-            .env_remove("PLEO_KEYS_SECRET_STORE")
-            .env("PLEO_KEYS_PASSPHRASE", PASSPHRASE)
-            .env("PLEO_KEYS_SCRYPT_WORK_FACTOR", "10")
-            .env("PLEO_KEYS_LOG", "debug")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        for k in unset {
-            cmd.env_remove(k);
-        }
-        let input = stdin.map(str::to_string);
-        let out = tokio::task::spawn_blocking(move || {
-            let mut child = cmd.spawn().expect("binary runs");
-            if let Some(mut pipe) = child.stdin.take() {
-                use std::io::Write;
-                if let Some(input) = input {
-                    pipe.write_all(input.as_bytes()).expect("write stdin");
-                }
-            }
-            child.wait_with_output().expect("binary finishes")
-        })
-        .await
-        .expect("join");
-        let out = Out {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        };
-        let mut t = self.transcript.lock().unwrap();
-        t.push_str(&out.stdout);
-        t.push_str(&out.stderr);
-        out
-    }
-
-    async fn set_key(&self, key: &str, extra: &[&str]) -> Out {
-        let mut args = vec!["set-key", "--json"];
-        args.extend_from_slice(extra);
-        self.run(&args, Some(&format!("{key}\n"))).await
-    }
-
-    fn state_bytes(&self) -> Option<Vec<u8>> {
-        std::fs::read(self.home().join("state.json")).ok()
-    }
-
-    fn audit(&self) -> String {
-        std::fs::read_to_string(self.home().join("audit.log")).unwrap_or_default()
-    }
-
-    fn saw(&self, method: &str, path_prefix: &str) -> usize {
-        self.sandbox
-            .control()
-            .requests()
-            .iter()
-            .filter(|r| r.method == method && r.path_and_query.starts_with(path_prefix))
-            .count()
-    }
-}
+use support::cli::{PASSPHRASE, World};
 
 fn company_urn(id: &str) -> String {
     format!("urn:pleo:company:{id}")
@@ -789,7 +664,8 @@ async fn a_second_process_waits_for_the_first_and_says_so() {
     );
 }
 
-/// A core dump of a process holding a key would write it to disk: dumps are off.
+/// A core dump of a process holding a key would write it to disk: dumps are off, and the process
+/// is not dumpable.
 #[test]
 fn core_dumps_are_disabled() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_pleo-keys"))
@@ -810,6 +686,18 @@ fn core_dumps_are_disabled() {
         }) {
             break;
         }
+    }
+    // A non-dumpable process's /proc files belong to root, so a peer cannot read its memory.
+    // (Running as root, as CI does, that cannot be told apart; the check needs another user.)
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        use std::os::unix::fs::MetadataExt;
+        let mem = std::fs::metadata(format!("/proc/{}/mem", child.id())).map(|m| m.uid());
+        assert_eq!(
+            mem.ok(),
+            Some(0),
+            "/proc/PID/mem is not readable by the same user"
+        );
     }
     let _ = child.kill();
     let _ = child.wait();
@@ -1039,4 +927,51 @@ async fn a_closed_pipe_never_panics_and_keeps_the_exit_code() {
         .unwrap();
         assert_eq!(code, Some(expected));
     }
+}
+
+/// A replacement interrupted after the new key (for another company) was stored: the next check
+/// finds the mismatch and names the command that settles it for a stored key, `reactivate`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_company_change_is_settled_with_reactivate() {
+    use pleo_keys::secret::ApiKey;
+    use pleo_keys::store::{Home, Paths, Replacement, SecretStore};
+    use secrecy::SecretString;
+    let w = World::new().await;
+    assert_eq!(w.set_key(sandbox::HEALTHY_KEY, &[]).await.code, 0);
+    let paths = Paths::resolve(Some(w.home())).unwrap();
+    let (other, _) = ApiKey::parse(sandbox::OTHER_COMPANY_KEY).unwrap();
+    let store = SecretStore::encrypted_file(
+        paths.secret_file.clone(),
+        Some(SecretString::from(PASSPHRASE.to_string())),
+        10,
+    )
+    .unwrap();
+    store.save(&other).await.unwrap();
+    let mut gone = Command::new("true").spawn().unwrap();
+    let pid = gone.id();
+    gone.wait().unwrap();
+    Home::open(paths)
+        .unwrap()
+        .save_replacement(&Replacement {
+            version: 1,
+            pid,
+            started_at: jiff::Timestamp::now(),
+            candidate: other.id(),
+        })
+        .unwrap();
+
+    let out = w.run(&["check", "--json"], None).await;
+    let j = out.json();
+    assert_eq!(j["reason"], "company_mismatch", "{}", out.stdout);
+    let next = j["next_action"].as_str().unwrap_or("");
+    assert!(
+        next.contains("pleo-keys reactivate --confirm-company-change"),
+        "{next}"
+    );
+
+    let out = w
+        .run(&["reactivate", "--confirm-company-change", "--json"], None)
+        .await;
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(out.json()["company_id"], sandbox::COBALT_ID);
 }

@@ -179,6 +179,18 @@ fn dashboard_in_a_pty_replaces_the_key_and_restores_the_terminal() {
     );
 }
 
+/// An absurd interval (it once overflowed the clock and panicked) starts the dashboard with a
+/// note saying what was used instead.
+#[test]
+fn an_absurd_interval_is_clamped_with_a_note() {
+    let mut pty = Pty::spawn(&["--sandbox", "--revalidate-every", "300000000000s"]);
+    pty.wait_for("● ACTIVE");
+    pty.wait_screen("was changed to 24 h");
+    pty.wait_screen("Next check  in 23 h");
+    pty.send(b"q");
+    assert_eq!(pty.wait_exit(), 0, "screen:\n{}", pty.screen());
+}
+
 /// SIGTERM or SIGHUP (the SSH session dropped) while a new key is being activated: a clean exit,
 /// the terminal restored, and nothing half-committed.
 #[test]

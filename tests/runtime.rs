@@ -120,6 +120,25 @@ async fn an_outage_degrades_keeping_the_facts_then_recovers() {
     assert_eq!(app.failures, 0);
 }
 
+/// A server asking to wait a year is believed for an hour at most: the next check comes then.
+#[tokio::test(start_paused = true)]
+async fn a_year_long_retry_after_delays_the_next_check_by_an_hour_at_most() {
+    let (pleo, home) = (fake(), TestHome::new());
+    let mut d = started(&pleo, &home).await;
+    d.wait_for("Connected to Company ID").await;
+    pleo.fail_always(
+        Op::Introspect,
+        pleo_keys::pleo::ApiError::RateLimited {
+            retry_after: Some(Duration::from_secs(365 * 24 * 3600)),
+        },
+    );
+    d.wait_for("rate limit").await;
+    pleo.heal();
+    d.patience = Duration::from_secs(3600 + 60);
+    d.wait_for("● ACTIVE").await;
+    d.quit().await;
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_key_for_another_company_needs_confirmation() {
     let (pleo, home) = (fake(), TestHome::new());

@@ -27,6 +27,8 @@ pub struct Context {
     pub store: String,
     /// The scopes this integration needs (shown before the first check).
     pub required_scopes: Vec<String>,
+    /// The proxy calls to Pleo go through, if any.
+    pub proxy: Option<String>,
     pub revalidate_every: Duration,
     /// The sandbox's demo keys (name, key, what it shows); empty outside the sandbox.
     pub demo_keys: Vec<(String, String, String)>,

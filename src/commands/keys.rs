@@ -11,6 +11,18 @@ use crate::secret::ApiKey;
 
 pub fn print(setup: &Setup, outcome: &Outcome, command: Command, json: bool) -> i32 {
     let engine = &setup.engine;
+    let mut outcome = std::borrow::Cow::Borrowed(outcome);
+    if command != Command::Status
+        && let Some(proxy) = crate::pleo::proxy::in_use(&engine.endpoint)
+    {
+        outcome.to_mut().notes.push(format!(
+            "Calls to Pleo went through the proxy {proxy} (HTTPS_PROXY or ALL_PROXY; NO_PROXY exempts hosts)"
+        ));
+    }
+    if let Some(Err(why)) = crate::secret::memory_locked() {
+        outcome.to_mut().notes.push(crate::domain::sentence(&why));
+    }
+    let outcome = outcome.as_ref();
     let report = Report::new(
         outcome,
         command,

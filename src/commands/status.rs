@@ -9,6 +9,9 @@ use crate::lifecycle::Outcome;
 pub fn run(setup: &Setup, json: bool) -> i32 {
     let engine = &setup.engine;
     let mut outcome = engine.status();
+    if let Err(why) = crate::secret::can_lock_memory() {
+        outcome.notes.push(crate::domain::sentence(&why));
+    }
     if engine.env_key.is_some() {
         outcome.notes.push(if outcome.facts.is_some() {
             "PLEO_API_KEY is set: checks use it for one run instead of the stored key".into()

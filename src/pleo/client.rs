@@ -218,7 +218,11 @@ impl PleoClient {
                     (
                         Some(status),
                         ApiError::Unexpected {
-                            detail: format!("{path} did not answer with the JSON expected ({e})"),
+                            // serde quotes what it could not decode: server text, so sanitised.
+                            detail: crate::domain::sanitize(
+                                &format!("{path} did not answer with the JSON expected ({e})"),
+                                300,
+                            ),
                         },
                     )
                 })

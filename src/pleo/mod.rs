@@ -5,6 +5,7 @@ pub mod calls;
 pub mod client;
 pub mod endpoint;
 pub mod error;
+pub mod proxy;
 pub mod retry_after;
 pub mod types;
 
@@ -12,4 +13,5 @@ pub use calls::{CallLog, CallOutcome, CallRecord};
 pub use client::{ApiFuture, ClientSettings, PleoApi, PleoClient};
 pub use endpoint::{Endpoint, EndpointError};
 pub use error::{ApiError, NetworkKind};
+pub use retry_after::MAX_RETRY_AFTER;
 pub use types::{Company, Installation, Introspection};

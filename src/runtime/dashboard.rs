@@ -111,6 +111,7 @@ pub fn build_app(
         log_dir: paths.log_dir.clone(),
         store: engine.store.location(),
         required_scopes: engine.required_scopes.clone(),
+        proxy: crate::pleo::proxy::in_use(&engine.endpoint),
         revalidate_every,
         demo_keys: if sandbox {
             DEMO_KEYS

@@ -275,6 +275,35 @@ fn check_open_file(path: &Path, file: &File) -> Result<(), StoreError> {
     check_owner_and_mode(path, &meta, Readers::OwnerOnly)
 }
 
+/// Refuse a file of the home that exists but is a link, not a regular file, someone else's, or
+/// readable or writable by others. A missing file is fine.
+pub fn check_existing(path: &Path) -> Result<(), StoreError> {
+    let meta = match std::fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(StoreError::io("read", path, e)),
+    };
+    if meta.file_type().is_symlink() {
+        return Err(open_error(
+            path,
+            "read",
+            io::Error::from_raw_os_error(libc::ELOOP),
+        ));
+    }
+    if !meta.file_type().is_file() {
+        return Err(unsafe_file(
+            path,
+            "it is not a regular file (a FIFO, device or folder)".into(),
+            format!(
+                "move it aside: `mv {} {}.bad`",
+                path.display(),
+                path.display()
+            ),
+        ));
+    }
+    check_owner_and_mode(path, &meta, Readers::OwnerOnly)
+}
+
 /// Remove a file; `true` if it was there. A link is removed, never its target.
 pub fn remove(path: &Path) -> Result<bool, StoreError> {
     match std::fs::remove_file(path) {

@@ -64,11 +64,26 @@ impl Paths {
         self.state_file.parent().unwrap_or(Path::new("."))
     }
 
-    /// Create every folder we write into, private (0700); refuse one others could tamper with.
+    /// Create every folder we write into, private (0700); refuse one others could tamper with,
+    /// and any file in it that is a link, not a regular file, someone else's or writable by others.
     pub fn ensure_dirs(&self) -> Result<(), StoreError> {
         files::ensure_private_dir(self.config_dir())?;
         files::ensure_private_dir(self.state_dir())?;
-        files::ensure_private_dir(&self.log_dir)
+        files::ensure_private_dir(&self.log_dir)?;
+        for file in [
+            &self.state_file,
+            &self.last_check_file,
+            &self.replacement_file,
+            &self.audit_log,
+            &self.secret_file,
+            &self.lock_file,
+            &self.proxy_token,
+            &self.call_history,
+            &self.check_history,
+        ] {
+            files::check_existing(file)?;
+        }
+        Ok(())
     }
 }
 

@@ -67,6 +67,7 @@ pub fn ctx(environment: Environment) -> Context {
         log_dir: PathBuf::from("/home/op/.local/state/pleo-keys/logs"),
         store: "kernel keyring (forgotten on reboot)".into(),
         required_scopes: required(),
+        proxy: None,
         revalidate_every: Duration::from_secs(300),
         demo_keys: if sandbox {
             pleo_keys::sandbox::DEMO_KEYS

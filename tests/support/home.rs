@@ -19,16 +19,16 @@ impl TestHome {
     }
 
     pub fn with_store(store: SecretStore) -> TestHome {
-        TestHome {
+        let home = TestHome {
             dir: tempfile::tempdir().expect("tempdir"),
             store,
-        }
+        };
+        home.paths().ensure_dirs().expect("dirs");
+        home
     }
 
     pub fn paths(&self) -> Paths {
-        let p = Paths::resolve(Some(self.dir.path())).expect("paths");
-        p.ensure_dirs().expect("dirs");
-        p
+        Paths::resolve(Some(self.dir.path())).expect("paths")
     }
 
     /// An engine for this home against `pleo`, at the base URL `url`.

@@ -2,6 +2,7 @@
 //! engine, and a pseudo-terminal harness. Each test file uses part of it.
 #![allow(dead_code)]
 
+pub mod cli;
 pub mod dashboard;
 pub mod fake_pleo;
 pub mod fixtures;

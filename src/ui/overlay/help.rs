@@ -31,6 +31,13 @@ pub(super) fn render(frame: &mut Frame, body: Rect, app: &App, styles: &Styles) 
             "Environment",
             format!("{} ({})", ctx.environment, ctx.base_url),
         ),
+        (
+            "Proxy",
+            match &ctx.proxy {
+                Some(p) => format!("{p} (from HTTPS_PROXY or ALL_PROXY)"),
+                None => "none: calls go straight to Pleo".into(),
+            },
+        ),
         ("Version", format!("pleo-keys {}", ctx.version)),
     ];
     let label_w = 14;
