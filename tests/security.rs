@@ -94,6 +94,28 @@ async fn a_proxy_setting_never_carries_a_plain_http_key_off_the_machine() {
         w.saw("GET", "/v1/introspect") >= 1,
         "the sandbox was called directly"
     );
+
+    // For https the proxy is honoured, and the report says so (here it refuses, so the check
+    // cannot reach anything: nothing leaves the machine).
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed_url = format!("http://user:pw@{}", closed.local_addr().unwrap());
+    drop(closed);
+    let out = w
+        .run_env(
+            &["--base-url", "https://api.pleo.invalid", "check", "--json"],
+            None,
+            &[("HTTPS_PROXY", closed_url.as_str())],
+        )
+        .await;
+    let notes = out.json()["notes"].to_string();
+    assert!(
+        notes.contains("through the proxy http://127.0.0.1"),
+        "{notes}"
+    );
+    assert!(
+        !notes.contains("pw"),
+        "proxy credentials are never shown: {notes}"
+    );
 }
 
 /// Someone else could write the home (or plant files in it): refused, with the fix, before any
