@@ -96,6 +96,13 @@ pub struct SetKeyArgs {
     /// The key's expiry date as shown in Pleo; warnings start 14 days before it.
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
     pub expires: Option<jiff::civil::Date>,
+    #[command(flatten)]
+    pub binding: ReactivateArgs,
+}
+
+/// `reactivate`'s flags, which `set-key` shares: which company, and whether a change is wanted.
+#[derive(Debug, Args)]
+pub struct ReactivateArgs {
     /// For an organisation-level key: the company to bind to.
     #[arg(long, value_name = "ID", value_parser = parse_company_id)]
     pub company: Option<CompanyId>,
@@ -107,17 +114,21 @@ pub struct SetKeyArgs {
     pub json: bool,
 }
 
-#[derive(Debug, Args)]
-pub struct ReactivateArgs {
-    /// For an organisation-level key: the company to bind to.
-    #[arg(long, value_name = "ID", value_parser = parse_company_id)]
-    pub company: Option<CompanyId>,
-    /// Accept that the stored key now belongs to a different company than the connected one.
-    #[arg(long)]
-    pub confirm_company_change: bool,
-    /// Print one JSON object instead of the human report.
-    #[arg(long)]
-    pub json: bool,
+impl ReactivateArgs {
+    pub fn options(
+        &self,
+        expires_on: Option<jiff::civil::Date>,
+    ) -> crate::lifecycle::ReplaceOptions {
+        crate::lifecycle::ReplaceOptions {
+            expires_on,
+            company: self.company,
+            company_change: if self.confirm_company_change {
+                crate::lifecycle::CompanyChange::Confirm
+            } else {
+                crate::lifecycle::CompanyChange::Refuse
+            },
+        }
+    }
 }
 
 #[derive(Debug, Args)]

@@ -208,26 +208,15 @@ mod tests {
     #[test]
     fn each_bad_shape_has_its_own_error() {
         assert_eq!(ApiKey::parse(" \n\t").unwrap_err(), KeyFormatError::Empty);
-        assert_eq!(
-            ApiKey::parse("pls_ab cd_12").unwrap_err(),
-            KeyFormatError::InternalWhitespace
-        );
-        assert_eq!(
-            ApiKey::parse("pls_ab\ncd_12").unwrap_err(),
-            KeyFormatError::InternalWhitespace
-        );
-        assert_eq!(
-            ApiKey::parse("pls_ab\u{1b}[0m_12").unwrap_err(),
-            KeyFormatError::ControlCharacter
-        );
-        assert_eq!(
-            ApiKey::parse("pls_abé_12").unwrap_err(),
-            KeyFormatError::NonAscii
-        );
-        assert_eq!(
-            ApiKey::parse("pls_ab:cd_12").unwrap_err(),
-            KeyFormatError::Colon
-        );
+        for (raw, want) in [
+            ("pls_ab cd_12", KeyFormatError::InternalWhitespace),
+            ("pls_ab\ncd_12", KeyFormatError::InternalWhitespace),
+            ("pls_ab\u{1b}[0m_12", KeyFormatError::ControlCharacter),
+            ("pls_abé_12", KeyFormatError::NonAscii),
+            ("pls_ab:cd_12", KeyFormatError::Colon),
+        ] {
+            assert_eq!(ApiKey::parse(raw).unwrap_err(), want, "{raw:?}");
+        }
         let long = "a".repeat(MAX_KEY_BYTES + 1);
         assert_eq!(
             ApiKey::parse(&long).unwrap_err(),

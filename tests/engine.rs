@@ -459,3 +459,25 @@ async fn a_forget_that_fails_says_so_in_the_audit_log() {
     assert!(audit.contains("forget_failed"), "{audit}");
     assert!(!audit.contains("key_forgotten"), "{audit}");
 }
+
+/// A replacement that cannot commit (here the state file was damaged while it talked to Pleo)
+/// stores nothing and leaves no replacement marker behind: nothing is pending.
+#[tokio::test(start_paused = true)]
+async fn a_replacement_that_cannot_commit_leaves_no_marker() {
+    let (home, pleo) = activated().await;
+    pleo.set_latency(Duration::from_millis(200));
+    let engine = home.engine(pleo.clone());
+    let state_file = home.paths().state_file;
+    let o = opts();
+    let (outcome, ()) = tokio::join!(engine.replace_key(key(KEY_B), &o), async {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        std::fs::write(&state_file, b"{ damaged").unwrap();
+    });
+    assert_eq!(outcome.reason, Reason::StorageError);
+    assert!(!outcome.committed);
+    assert_eq!(stored_key(&home).await.as_deref(), Some(KEY_A));
+    assert!(
+        !home.paths().replacement_file.exists(),
+        "a marker would hold a gateway's traffic for a replacement that is over"
+    );
+}

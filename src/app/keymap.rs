@@ -75,277 +75,84 @@ const fn bind(
     }
 }
 
+// The keys every field and list shares (one line each: a table reads better).
+#[rustfmt::skip]
+const CANCEL: Binding = bind(Action::Cancel, &[plain(KeyCode::Esc)], "Esc", "cancel", "", 0);
+#[rustfmt::skip]
+const DELETE: Binding = bind(Action::DeleteChar, &[plain(KeyCode::Backspace)], "⌫", "", "", 0);
+#[rustfmt::skip]
+const UP: Binding = bind(Action::Up, &[plain(KeyCode::Up)], "↑↓", "choose", "", 0);
+#[rustfmt::skip]
+const DOWN: Binding = bind(Action::Down, &[plain(KeyCode::Down)], "↓", "", "", 0);
+const ENTER: &[Key] = &[plain(KeyCode::Enter)];
+const CTRL_U: &[Key] = &[Key {
+    code: KeyCode::Char('u'),
+    ctrl: true,
+}];
+
+const fn submit(short: &'static str) -> Binding {
+    bind(Action::Submit, ENTER, "Enter", short, "", 0)
+}
+
+const fn clear(short: &'static str) -> Binding {
+    bind(Action::ClearField, CTRL_U, "Ctrl-U", short, "", 4)
+}
+
 /// The dashboard with no overlay open.
+#[rustfmt::skip]
 pub const KEYMAP: &[Binding] = &[
-    bind(
-        Action::EnterKey,
-        &[ch('k')],
-        "k",
-        "key",
-        "enter or replace the API key",
-        0,
-    ),
-    bind(
-        Action::Revalidate,
-        &[ch('r')],
-        "r",
-        "check now",
-        "check with Pleo now",
-        1,
-    ),
-    bind(
-        Action::Reactivate,
-        &[ch('a')],
-        "a",
-        "re-activate",
-        "re-activate the stored key (full activation)",
-        0,
-    ),
-    bind(
-        Action::SetExpiry,
-        &[ch('x')],
-        "x",
-        "expiry",
-        "record the key's expiry date (as Pleo shows it)",
-        6,
-    ),
-    bind(
-        Action::Unlock,
-        &[ch('p')],
-        "p",
-        "passphrase",
-        "enter the key file's passphrase (when it is locked)",
-        0,
-    ),
-    bind(
-        Action::SandboxPanel,
-        &[ch('s')],
-        "s",
-        "sandbox",
-        "sandbox switches and demo keys (sandbox only)",
-        2,
-    ),
-    bind(
-        Action::ScrollUp,
-        &[plain(KeyCode::Up)],
-        "↑",
-        "scroll",
-        "scroll recent calls to newer",
-        5,
-    ),
-    bind(
-        Action::ScrollDown,
-        &[plain(KeyCode::Down)],
-        "↓",
-        "",
-        "scroll recent calls to older",
-        5,
-    ),
-    bind(
-        Action::Help,
-        &[ch('?')],
-        "?",
-        "help",
-        "help: all keys, files and versions",
-        0,
-    ),
-    bind(
-        Action::Quit,
-        &[ch('q')],
-        "q",
-        "quit",
-        "quit (Ctrl-C always quits)",
-        0,
-    ),
+    bind(Action::EnterKey, &[ch('k')], "k", "key", "enter or replace the API key", 0),
+    bind(Action::Revalidate, &[ch('r')], "r", "check now", "check with Pleo now", 1),
+    bind(Action::Reactivate, &[ch('a')], "a", "re-activate", "re-activate the stored key (full activation)", 0),
+    bind(Action::SetExpiry, &[ch('x')], "x", "expiry", "record the key's expiry date (as Pleo shows it)", 6),
+    bind(Action::Unlock, &[ch('p')], "p", "passphrase", "enter the key file's passphrase (when it is locked)", 0),
+    bind(Action::SandboxPanel, &[ch('s')], "s", "sandbox", "sandbox switches and demo keys (sandbox only)", 2),
+    bind(Action::ScrollUp, &[plain(KeyCode::Up)], "↑", "scroll", "scroll recent calls to newer", 5),
+    bind(Action::ScrollDown, &[plain(KeyCode::Down)], "↓", "", "scroll recent calls to older", 5),
+    bind(Action::Help, &[ch('?')], "?", "help", "help: all keys, files and versions", 0),
+    bind(Action::Quit, &[ch('q')], "q", "quit", "quit (Ctrl-C always quits)", 0),
 ];
 
 /// The key entry field; any other character is typed into the focused field.
+#[rustfmt::skip]
 pub const KEY_ENTRY: &[Binding] = &[
-    bind(
-        Action::Submit,
-        &[plain(KeyCode::Enter)],
-        "Enter",
-        "connect",
-        "",
-        0,
-    ),
-    bind(
-        Action::NextField,
-        &[plain(KeyCode::Tab), plain(KeyCode::BackTab)],
-        "Tab",
-        "next field",
-        "",
-        3,
-    ),
-    bind(
-        Action::ClearField,
-        &[Key {
-            code: KeyCode::Char('u'),
-            ctrl: true,
-        }],
-        "Ctrl-U",
-        "clear field",
-        "",
-        4,
-    ),
-    bind(
-        Action::Cancel,
-        &[plain(KeyCode::Esc)],
-        "Esc",
-        "cancel",
-        "",
-        0,
-    ),
-    bind(
-        Action::DeleteChar,
-        &[plain(KeyCode::Backspace)],
-        "⌫",
-        "",
-        "",
-        0,
-    ),
+    submit("connect"),
+    bind(Action::NextField, &[plain(KeyCode::Tab), plain(KeyCode::BackTab)], "Tab", "next field", "", 3),
+    clear("clear field"),
+    CANCEL,
+    DELETE,
 ];
 
 /// A date field.
-pub const DATE_FIELD: &[Binding] = &[
-    bind(
-        Action::Submit,
-        &[plain(KeyCode::Enter)],
-        "Enter",
-        "record",
-        "",
-        0,
-    ),
-    bind(
-        Action::ClearField,
-        &[Key {
-            code: KeyCode::Char('u'),
-            ctrl: true,
-        }],
-        "Ctrl-U",
-        "clear",
-        "",
-        4,
-    ),
-    bind(
-        Action::Cancel,
-        &[plain(KeyCode::Esc)],
-        "Esc",
-        "cancel",
-        "",
-        0,
-    ),
-    bind(
-        Action::DeleteChar,
-        &[plain(KeyCode::Backspace)],
-        "⌫",
-        "",
-        "",
-        0,
-    ),
-];
+pub const DATE_FIELD: &[Binding] = &[submit("record"), clear("clear"), CANCEL, DELETE];
 
 /// A passphrase field.
-pub const PASSPHRASE: &[Binding] = &[
-    bind(
-        Action::Submit,
-        &[plain(KeyCode::Enter)],
-        "Enter",
-        "unlock",
-        "",
-        0,
-    ),
-    bind(
-        Action::Cancel,
-        &[plain(KeyCode::Esc)],
-        "Esc",
-        "cancel",
-        "",
-        0,
-    ),
-    bind(
-        Action::DeleteChar,
-        &[plain(KeyCode::Backspace)],
-        "⌫",
-        "",
-        "",
-        0,
-    ),
-];
+pub const PASSPHRASE: &[Binding] = &[submit("unlock"), CANCEL, DELETE];
 
 /// Switch to the other company, or keep the current one.
+#[rustfmt::skip]
 pub const CONFIRM_COMPANY: &[Binding] = &[
-    bind(
-        Action::Yes,
-        &[ch('y'), ch('Y')],
-        "y",
-        "switch company",
-        "",
-        0,
-    ),
-    bind(
-        Action::No,
-        &[ch('n'), ch('N'), plain(KeyCode::Esc)],
-        "n",
-        "keep current",
-        "",
-        0,
-    ),
+    bind(Action::Yes, &[ch('y'), ch('Y')], "y", "switch company", "", 0),
+    bind(Action::No, &[ch('n'), ch('N'), plain(KeyCode::Esc)], "n", "keep current", "", 0),
 ];
 
 /// A list to choose from.
-pub const PICKER: &[Binding] = &[
-    bind(Action::Up, &[plain(KeyCode::Up)], "↑↓", "choose", "", 0),
-    bind(Action::Down, &[plain(KeyCode::Down)], "↓", "", "", 0),
-    bind(
-        Action::Submit,
-        &[plain(KeyCode::Enter)],
-        "Enter",
-        "connect",
-        "",
-        0,
-    ),
-    bind(
-        Action::Cancel,
-        &[plain(KeyCode::Esc)],
-        "Esc",
-        "cancel",
-        "",
-        0,
-    ),
-];
+pub const PICKER: &[Binding] = &[UP, DOWN, submit("connect"), CANCEL];
 
 /// The sandbox panel.
+#[rustfmt::skip]
 pub const SANDBOX: &[Binding] = &[
-    bind(Action::Up, &[plain(KeyCode::Up)], "↑↓", "choose", "", 0),
-    bind(Action::Down, &[plain(KeyCode::Down)], "↓", "", "", 0),
-    bind(
-        Action::Submit,
-        &[plain(KeyCode::Enter)],
-        "Enter",
-        "apply",
-        "",
-        0,
-    ),
-    bind(
-        Action::Close,
-        &[plain(KeyCode::Esc), ch('s'), ch('q')],
-        "Esc",
-        "close",
-        "",
-        0,
-    ),
+    UP,
+    DOWN,
+    submit("apply"),
+    bind(Action::Close, &[plain(KeyCode::Esc), ch('s'), ch('q')], "Esc", "close", "", 0),
 ];
 
 /// The help popup.
-pub const HELP: &[Binding] = &[bind(
-    Action::Close,
-    &[plain(KeyCode::Esc), ch('?'), ch('q'), plain(KeyCode::Enter)],
-    "Esc",
-    "close",
-    "",
-    0,
-)];
+#[rustfmt::skip]
+pub const HELP: &[Binding] = &[
+    bind(Action::Close, &[plain(KeyCode::Esc), ch('?'), ch('q'), plain(KeyCode::Enter)], "Esc", "close", "", 0),
+];
 
 /// While Pleo is being asked: only Ctrl-C (always quits).
 pub const BUSY: &[Binding] = &[];

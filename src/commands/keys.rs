@@ -6,7 +6,7 @@ use super::prompt;
 use super::report::{Command, Report};
 use super::setup::Setup;
 use crate::cli::{ReactivateArgs, SetKeyArgs};
-use crate::lifecycle::{CompanyChange, Lifecycle, Outcome, ReplaceOptions};
+use crate::lifecycle::{Lifecycle, Outcome};
 use crate::secret::ApiKey;
 
 pub fn print(setup: &Setup, outcome: &Outcome, command: Command, json: bool) -> i32 {
@@ -44,14 +44,6 @@ pub fn print(setup: &Setup, outcome: &Outcome, command: Command, json: bool) -> 
     report.exit_code()
 }
 
-fn changes(confirm: bool) -> CompanyChange {
-    if confirm {
-        CompanyChange::Confirm
-    } else {
-        CompanyChange::Refuse
-    }
-}
-
 pub async fn set_key(setup: &Setup, args: &SetKeyArgs) -> i32 {
     let engine = &setup.engine;
     let raw = match prompt::read_key() {
@@ -68,7 +60,7 @@ pub async fn set_key(setup: &Setup, args: &SetKeyArgs) -> i32 {
             let outcome = Outcome::bare(Lifecycle::InvalidKeyFormat {
                 problem: problem.to_string(),
             });
-            return print(setup, &outcome, Command::SetKey, args.json);
+            return print(setup, &outcome, Command::SetKey, args.binding.json);
         }
     };
     drop(raw);
@@ -77,11 +69,7 @@ pub async fn set_key(setup: &Setup, args: &SetKeyArgs) -> i32 {
         output::err(&msg);
         return EXIT_UNKNOWN;
     }
-    let opts = ReplaceOptions {
-        expires_on: args.expires,
-        company: args.company,
-        company_change: changes(args.confirm_company_change),
-    };
+    let opts = args.binding.options(args.expires);
     let mut outcome = engine.replace_key(key, &opts).await;
     for w in warnings {
         outcome.notes.push(w.message().to_string());
@@ -92,7 +80,7 @@ pub async fn set_key(setup: &Setup, args: &SetKeyArgs) -> i32 {
                 .into(),
         );
     }
-    print(setup, &outcome, Command::SetKey, args.json)
+    print(setup, &outcome, Command::SetKey, args.binding.json)
 }
 
 pub async fn check(setup: &Setup, json: bool) -> i32 {
@@ -116,11 +104,6 @@ pub async fn reactivate(setup: &Setup, args: &ReactivateArgs) -> i32 {
         output::err(&msg);
         return EXIT_UNKNOWN;
     }
-    let opts = ReplaceOptions {
-        expires_on: None,
-        company: args.company,
-        company_change: changes(args.confirm_company_change),
-    };
-    let outcome = engine.reactivate(&opts).await;
+    let outcome = engine.reactivate(&args.options(None)).await;
     print(setup, &outcome, Command::Reactivate, args.json)
 }

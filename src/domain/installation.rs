@@ -5,90 +5,70 @@ use super::text::sanitize;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// `InstallationStatus`: the five documented values, and whatever else Pleo may add.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum InstallationStatus {
-    Activated,
-    Inactive,
-    Authorized,
-    PendingIntegration,
-    Error,
-    Other(String),
-}
-
-impl From<String> for InstallationStatus {
-    fn from(s: String) -> Self {
-        match s.as_str() {
-            "ACTIVATED" => InstallationStatus::Activated,
-            "INACTIVE" => InstallationStatus::Inactive,
-            "AUTHORIZED" => InstallationStatus::Authorized,
-            "PENDING_INTEGRATION" => InstallationStatus::PendingIntegration,
-            "ERROR" => InstallationStatus::Error,
-            _ => InstallationStatus::Other(sanitize(&s, 40)),
+/// An enum of the values Pleo documents plus `Other` for any it may add (kept sanitised, at most
+/// 40 characters), read from and written as the wire string, shown as it.
+macro_rules! open_enum {
+    ($(#[$doc:meta])* $name:ident { $($variant:ident = $wire:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+        #[serde(from = "String", into = "String")]
+        pub enum $name {
+            $($variant,)+
+            Other(String),
         }
-    }
-}
 
-impl From<InstallationStatus> for String {
-    fn from(s: InstallationStatus) -> String {
-        s.as_str().to_string()
-    }
-}
-
-impl InstallationStatus {
-    pub fn as_str(&self) -> &str {
-        match self {
-            InstallationStatus::Activated => "ACTIVATED",
-            InstallationStatus::Inactive => "INACTIVE",
-            InstallationStatus::Authorized => "AUTHORIZED",
-            InstallationStatus::PendingIntegration => "PENDING_INTEGRATION",
-            InstallationStatus::Error => "ERROR",
-            InstallationStatus::Other(s) => s,
+        impl From<String> for $name {
+            fn from(s: String) -> Self {
+                match s.as_str() {
+                    $($wire => $name::$variant,)+
+                    _ => $name::Other(sanitize(&s, 40)),
+                }
+            }
         }
-    }
-}
 
-impl fmt::Display for InstallationStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// `InstallationErrorCode`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum InstallationErrorCode {
-    NotEntitled,
-    AuthError,
-    Other(String),
-}
-
-impl From<String> for InstallationErrorCode {
-    fn from(s: String) -> Self {
-        match s.as_str() {
-            "NOT_ENTITLED" => InstallationErrorCode::NotEntitled,
-            "AUTH_ERROR" => InstallationErrorCode::AuthError,
-            _ => InstallationErrorCode::Other(sanitize(&s, 40)),
+        impl From<$name> for String {
+            fn from(v: $name) -> String {
+                v.as_str().to_string()
+            }
         }
+
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $($name::$variant => $wire,)+
+                    $name::Other(s) => s,
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+open_enum! {
+    /// `InstallationStatus`: the five documented values, and whatever else Pleo may add.
+    InstallationStatus {
+        Activated = "ACTIVATED",
+        Inactive = "INACTIVE",
+        Authorized = "AUTHORIZED",
+        PendingIntegration = "PENDING_INTEGRATION",
+        Error = "ERROR",
     }
 }
 
-impl From<InstallationErrorCode> for String {
-    fn from(c: InstallationErrorCode) -> String {
-        c.as_str().to_string()
+open_enum! {
+    /// `InstallationErrorCode`.
+    InstallationErrorCode {
+        NotEntitled = "NOT_ENTITLED",
+        AuthError = "AUTH_ERROR",
     }
 }
 
 impl InstallationErrorCode {
-    pub fn as_str(&self) -> &str {
-        match self {
-            InstallationErrorCode::NotEntitled => "NOT_ENTITLED",
-            InstallationErrorCode::AuthError => "AUTH_ERROR",
-            InstallationErrorCode::Other(s) => s,
-        }
-    }
-
     /// What it means, for the operator.
     pub fn explain(&self) -> &'static str {
         match self {
@@ -100,12 +80,6 @@ impl InstallationErrorCode {
             }
             InstallationErrorCode::Other(_) => "Pleo reported an installation error",
         }
-    }
-}
-
-impl fmt::Display for InstallationErrorCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

@@ -98,6 +98,20 @@ impl<W: Write> SyncBackend<W> {
             cursor_at: None,
         }
     }
+
+    /// Tell the terminal only when it changes: the idle redraw stays silent.
+    fn set_cursor_hidden(&mut self, hidden: bool) -> io::Result<()> {
+        if self.cursor_hidden == Some(hidden) {
+            return Ok(());
+        }
+        if hidden {
+            self.inner.hide_cursor()?;
+        } else {
+            self.inner.show_cursor()?;
+        }
+        self.cursor_hidden = Some(hidden);
+        Ok(())
+    }
 }
 
 impl<W: Write> Backend for SyncBackend<W> {
@@ -119,21 +133,11 @@ impl<W: Write> Backend for SyncBackend<W> {
     }
 
     fn hide_cursor(&mut self) -> io::Result<()> {
-        if self.cursor_hidden == Some(true) {
-            return Ok(());
-        }
-        self.inner.hide_cursor()?;
-        self.cursor_hidden = Some(true);
-        Ok(())
+        self.set_cursor_hidden(true)
     }
 
     fn show_cursor(&mut self) -> io::Result<()> {
-        if self.cursor_hidden == Some(false) {
-            return Ok(());
-        }
-        self.inner.show_cursor()?;
-        self.cursor_hidden = Some(false);
-        Ok(())
+        self.set_cursor_hidden(false)
     }
 
     fn get_cursor_position(&mut self) -> io::Result<Position> {

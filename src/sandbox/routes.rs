@@ -89,14 +89,13 @@ const fn params(
     }
 }
 
-const fn paged(
-    endpoint: Endpoint,
-    method: &'static str,
-    documented: &'static [&'static str],
-) -> Params {
-    Params {
-        paged: true,
-        ..params(endpoint, method, documented)
+impl Params {
+    /// The operation also takes the paging parameters (`limit`, `after`, `before`…).
+    const fn paged(self) -> Params {
+        Params {
+            paged: true,
+            ..self
+        }
     }
 }
 
@@ -117,13 +116,13 @@ const QUERY_PARAMS: &[Params] = &[
     org_company(Endpoint::InstallationMe, "DELETE"),
     org_company(Endpoint::Activate, "POST"),
     org_company(Endpoint::Completions, "PUT"),
-    paged(Endpoint::Companies, "GET", &["organization_id"]),
+    params(Endpoint::Companies, "GET", &["organization_id"]).paged(),
     params(Endpoint::Company, "GET", &[]),
-    paged(Endpoint::Employees, "GET", &["companyId", "email", "code"]),
-    paged(Endpoint::ExportJobs, "GET", &["company_id", "statuses"]),
+    params(Endpoint::Employees, "GET", &["companyId", "email", "code"]).paged(),
+    params(Endpoint::ExportJobs, "GET", &["company_id", "statuses"]).paged(),
     // INFERRED: the fake also takes the company of a new export job from the query.
     params(Endpoint::ExportJobs, "POST", &["company_id"]),
-    paged(Endpoint::ExportItems, "GET", &["company_id"]),
+    params(Endpoint::ExportItems, "GET", &["company_id"]).paged(),
 ];
 
 /// A routed API path: the endpoint, the methods it answers and its path parameter.

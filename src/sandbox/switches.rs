@@ -316,10 +316,7 @@ mod tests {
             sw(&mut s, "POST", "/_sandbox/keys/healthy/revoke", "").0,
             200
         );
-        assert_eq!(
-            call(&mut s, "GET", "/v1/introspect", HEALTHY_KEY, "").0,
-            401
-        );
+        assert_eq!(status_of(&mut s, "GET", "/v1/introspect", HEALTHY_KEY), 401);
         assert_eq!(
             sw(&mut s, "POST", "/_sandbox/keys/healthy/restore", "").0,
             200

@@ -51,6 +51,11 @@ pub(crate) fn call(
     (reply.status, value)
 }
 
+/// The status a bodiless call as `key` gets.
+pub(crate) fn status_of(state: &mut State, method: &str, path: &str, key: &str) -> u16 {
+    call(state, method, path, key, "").0
+}
+
 /// A switch over "HTTP"; the status and JSON body.
 pub(crate) fn switch(state: &mut State, method: &str, path: &str, body: &str) -> (u16, Value) {
     let reply = state.handle_switch(method, path, body.as_bytes(), now());

@@ -103,21 +103,7 @@ pub fn open_read(path: &Path, readers: Readers) -> Result<Option<File>, StoreErr
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(open_error(path, "read", e)),
     };
-    let meta = file
-        .metadata()
-        .map_err(|e| StoreError::io("read", path, e))?;
-    if !meta.file_type().is_file() {
-        return Err(unsafe_file(
-            path,
-            "it is not a regular file (a FIFO, device or folder)".into(),
-            format!(
-                "move it aside: `mv {} {}.bad`",
-                path.display(),
-                path.display()
-            ),
-        ));
-    }
-    check_owner_and_mode(path, &meta, readers)?;
+    check_opened(path, &file, readers)?;
     Ok(Some(file))
 }
 
@@ -230,37 +216,42 @@ fn temp_path(path: &Path) -> PathBuf {
 /// Open for appending (the audit log, histories), creating it 0600 if missing; never a link,
 /// a FIFO or somebody else's file. With `O_APPEND` one `write` lands as one piece.
 pub fn open_append(path: &Path) -> Result<File, StoreError> {
-    let file = OpenOptions::new()
-        .read(true)
-        .append(true)
-        .create(true)
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
-        .open(path)
-        .map_err(|e| open_error(path, "open", e))?;
-    check_open_file(path, &file)?;
-    Ok(file)
+    open_created(path, OpenOptions::new().read(true).append(true))
 }
 
 /// Open (creating 0600) a file to lock and scribble a pid in; the same checks as the rest.
 pub fn open_lock_file(path: &Path) -> Result<File, StoreError> {
-    let file = OpenOptions::new()
-        .read(true)
-        .write(true)
+    open_created(
+        path,
+        OpenOptions::new().read(true).write(true).truncate(false),
+    )
+}
+
+/// Open with `options`, creating the file 0600 when missing, then check what was opened.
+fn open_created(path: &Path, options: &mut OpenOptions) -> Result<File, StoreError> {
+    let file = options
         .create(true)
-        .truncate(false)
         .mode(0o600)
         .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
         .open(path)
         .map_err(|e| open_error(path, "open", e))?;
-    check_open_file(path, &file)?;
+    check_opened(path, &file, Readers::OwnerOnly)?;
     Ok(file)
 }
 
-fn check_open_file(path: &Path, file: &File) -> Result<(), StoreError> {
+fn check_opened(path: &Path, file: &File, readers: Readers) -> Result<(), StoreError> {
     let meta = file
         .metadata()
         .map_err(|e| StoreError::io("open", path, e))?;
+    check_regular(path, &meta, readers)
+}
+
+/// A regular file of ours that others cannot change (or, for secrets, read).
+fn check_regular(
+    path: &Path,
+    meta: &std::fs::Metadata,
+    readers: Readers,
+) -> Result<(), StoreError> {
     if !meta.file_type().is_file() {
         return Err(unsafe_file(
             path,
@@ -272,7 +263,7 @@ fn check_open_file(path: &Path, file: &File) -> Result<(), StoreError> {
             ),
         ));
     }
-    check_owner_and_mode(path, &meta, Readers::OwnerOnly)
+    check_owner_and_mode(path, meta, readers)
 }
 
 /// Refuse a file of the home that exists but is a link, not a regular file, someone else's, or
@@ -290,18 +281,7 @@ pub fn check_existing(path: &Path) -> Result<(), StoreError> {
             io::Error::from_raw_os_error(libc::ELOOP),
         ));
     }
-    if !meta.file_type().is_file() {
-        return Err(unsafe_file(
-            path,
-            "it is not a regular file (a FIFO, device or folder)".into(),
-            format!(
-                "move it aside: `mv {} {}.bad`",
-                path.display(),
-                path.display()
-            ),
-        ));
-    }
-    check_owner_and_mode(path, &meta, Readers::OwnerOnly)
+    check_regular(path, &meta, Readers::OwnerOnly)
 }
 
 /// Remove a file; `true` if it was there. A link is removed, never its target.
@@ -378,6 +358,14 @@ mod tests {
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
     }
 
+    /// `name` in `dir` holding `bytes`, mode 0600.
+    fn private_file(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        chmod(&path, 0o600);
+        path
+    }
+
     #[test]
     fn round_trip_and_mode() {
         let tmp = tempfile::tempdir().unwrap();
@@ -421,9 +409,7 @@ mod tests {
     #[test]
     fn corrupt_file_is_named_and_untouched() {
         let tmp = tempfile::tempdir().unwrap();
-        let path = tmp.path().join("thing.json");
-        std::fs::write(&path, b"{\"a\": 1, \"b\"").unwrap();
-        chmod(&path, 0o600);
+        let path = private_file(tmp.path(), "thing.json", b"{\"a\": 1, \"b\"");
         let err = read_json::<Thing>(&path, 1024).unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains(&path.display().to_string()), "{msg}");
@@ -434,17 +420,16 @@ mod tests {
     #[test]
     fn a_link_is_never_followed_for_reading_writing_or_appending() {
         let tmp = tempfile::tempdir().unwrap();
-        let target = tmp.path().join("elsewhere");
-        std::fs::write(&target, b"precious").unwrap();
-        chmod(&target, 0o600);
+        let target = private_file(tmp.path(), "elsewhere", b"precious");
         let link = tmp.path().join("audit.log");
         std::os::unix::fs::symlink(&target, &link).unwrap();
-        let err = read_private(&link, 1024, Readers::OwnerOnly).unwrap_err();
-        assert!(err.to_string().contains("symbolic link"), "{err}");
-        let err = open_append(&link).unwrap_err();
-        assert!(err.to_string().contains("symbolic link"), "{err}");
-        let err = open_lock_file(&link).unwrap_err();
-        assert!(err.to_string().contains("symbolic link"), "{err}");
+        for err in [
+            read_private(&link, 1024, Readers::OwnerOnly).unwrap_err(),
+            open_append(&link).unwrap_err(),
+            open_lock_file(&link).unwrap_err(),
+        ] {
+            assert!(err.to_string().contains("symbolic link"), "{err}");
+        }
         assert_eq!(
             std::fs::read(&target).unwrap(),
             b"precious",
@@ -468,10 +453,13 @@ mod tests {
         let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
         // SAFETY: mkfifo with a valid NUL-terminated path.
         assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
-        let err = read_private(&fifo, 1024, Readers::OwnerOnly).unwrap_err();
-        assert!(err.to_string().contains("not a regular file"), "{err}");
-        let err = open_append(&fifo).unwrap_err();
-        assert!(err.to_string().contains("not a regular file"), "{err}");
+        for err in [
+            read_private(&fifo, 1024, Readers::OwnerOnly).unwrap_err(),
+            open_append(&fifo).unwrap_err(),
+            check_existing(&fifo).unwrap_err(),
+        ] {
+            assert!(err.to_string().contains("not a regular file"), "{err}");
+        }
     }
 
     #[test]
@@ -488,8 +476,7 @@ mod tests {
     #[test]
     fn files_and_folders_others_can_write_are_refused_with_a_chmod_hint() {
         let tmp = tempfile::tempdir().unwrap();
-        let path = tmp.path().join("config.toml");
-        std::fs::write(&path, b"x").unwrap();
+        let path = private_file(tmp.path(), "config.toml", b"x");
         chmod(&path, 0o666);
         let msg = read_private(&path, 1024, Readers::AnyoneMayRead)
             .unwrap_err()

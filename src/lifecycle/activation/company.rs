@@ -140,7 +140,7 @@ impl Activation<'_> {
         &mut self,
         api: &dyn PleoApi,
         key: &ApiKey,
-        looked_up: Option<Result<Company, ApiError>>,
+        looked_up: super::NameLookup,
     ) {
         use StepName::Company as Step;
         let Some(installation) = &self.installation else {

@@ -14,7 +14,7 @@ mod installation;
 use super::state::{CompanyChoice, Degradation, Lifecycle};
 use super::steps::{Step, StepLog, StepName, StepResult};
 use crate::domain::{CompanyId, ConnectionFacts, KeySource, OrganizationId, Subject, Text};
-use crate::pleo::{ApiError, Installation, Introspection, PleoApi};
+use crate::pleo::{ApiError, Company, Installation, Introspection, PleoApi};
 use crate::secret::ApiKey;
 use installation::installation_for_activation;
 use jiff::Timestamp;
@@ -80,9 +80,15 @@ pub struct Run {
 /// Run the whole procedure. Never panics, never commits anything.
 pub async fn activate(api: &dyn PleoApi, key: &ApiKey, input: &ActivationInput) -> Run {
     let mut a = Activation::new(input);
-    match input.mode {
+    let installed = match input.mode {
         Mode::Revalidate => a.revalidate(api, key).await,
         Mode::Activate => a.activate(api, key).await,
+    };
+    // Past the installation (`None`: the run stopped there): the company, scopes, expiry.
+    if let Some(name) = installed {
+        a.company_step(api, key, name).await;
+        a.scopes_step();
+        a.expiry_step();
     }
     a.finish(key)
 }
@@ -119,6 +125,9 @@ pub fn state_for(err: &ApiError) -> Lifecycle {
 }
 
 const REJECTED: &str = "Pleo rejected the key (401): it may have expired, been revoked or deleted, or was created in the other environment (a staging key does not work in production and vice versa)";
+
+/// A company key's name, when it was read alongside the installation.
+type NameLookup = Option<Result<Company, ApiError>>;
 
 struct Activation<'i> {
     input: &'i ActivationInput,
@@ -158,7 +167,7 @@ impl<'i> Activation<'i> {
     }
 
     /// A routine check: introspect and the installation at once, nothing written.
-    async fn revalidate(&mut self, api: &dyn PleoApi, key: &ApiKey) {
+    async fn revalidate(&mut self, api: &dyn PleoApi, key: &ApiKey) -> Option<NameLookup> {
         let narrow = self.input.bound.as_ref().map(|b| b.company);
         let (intro, inst) = tokio::join!(api.introspect(key), api.get_installation(key, narrow));
         // A 401 on either call: the key is rejected, whatever the other said.
@@ -176,10 +185,10 @@ impl<'i> Activation<'i> {
                 StepName::Scopes,
                 StepName::Expiry,
             ]);
-            return;
+            return None;
         }
         if !self.authenticate(intro) {
-            return;
+            return None;
         }
         if let Some(Subject::Organization(org)) = self.subject {
             self.organization = Some(org);
@@ -200,28 +209,20 @@ impl<'i> Activation<'i> {
                     ),
                     other => (state_for(other), other.to_string()),
                 };
-                self.log
-                    .step(StepName::Installation, StepResult::Failed, message);
-                self.log.fail(state);
-                self.log
-                    .skip(&[StepName::Company, StepName::Scopes, StepName::Expiry]);
-                return;
+                self.installation_failed(state, message);
+                return None;
             }
         }
-        self.company_step(api, key, None).await;
-        self.scopes_step();
-        self.expiry_step();
+        Some(None)
     }
 
     /// A new (or deliberately re-activated) key.
-    async fn activate(&mut self, api: &dyn PleoApi, key: &ApiKey) {
+    async fn activate(&mut self, api: &dyn PleoApi, key: &ApiKey) -> Option<NameLookup> {
         let intro = api.introspect(key).await;
         if !self.authenticate(intro) {
-            return;
+            return None;
         }
-        let Some(narrow) = self.choose_company(api, key).await else {
-            return;
-        };
+        let narrow = self.choose_company(api, key).await?;
         // company_id is documented on GET only. INFERRED: POST and PUT take it too for an
         // organisation-level key, which would otherwise not say which company it installs.
         let write_company = match self.subject {
@@ -251,17 +252,20 @@ impl<'i> Activation<'i> {
                 }
             }
             Err(e) => {
-                self.log
-                    .step(StepName::Installation, StepResult::Failed, e.to_string());
-                self.log.fail(state_for(&e));
-                self.log
-                    .skip(&[StepName::Company, StepName::Scopes, StepName::Expiry]);
-                return;
+                self.installation_failed(state_for(&e), e.to_string());
+                return None;
             }
         }
-        self.company_step(api, key, name).await;
-        self.scopes_step();
-        self.expiry_step();
+        Some(name)
+    }
+
+    /// The installation step failed: the run stops with `state`, the later steps skipped.
+    fn installation_failed(&mut self, state: Lifecycle, message: String) {
+        self.log
+            .step(StepName::Installation, StepResult::Failed, message);
+        self.log.fail(state);
+        self.log
+            .skip(&[StepName::Company, StepName::Scopes, StepName::Expiry]);
     }
 
     /// Step 1: the key authenticates and its scopes are read. `false` stops the run.

@@ -66,21 +66,17 @@ impl Engine {
         input.expires_on = state.facts.expires_on;
         let (run, mut outcome) = self.run(&key, &input).await;
 
-        let _lock = match self.home.lock().await {
-            Ok(l) => l,
-            Err(e) => return self.storage(&e),
-        };
-        match self.changed_meanwhile(Some(&state)) {
-            Err(e) => return self.storage(&e),
-            Ok(true) => {
+        let _lock = match self.lock_if_unchanged(Some(&state)).await {
+            Ok(Some(lock)) => lock,
+            Ok(None) => {
                 outcome.notes.push(
                     "The stored key changed while this check ran; nothing was recorded. Check again."
                         .into(),
                 );
                 return outcome;
             }
-            Ok(false) => {}
-        }
+            Err(failed) => return failed,
+        };
         let last = self
             .home
             .last_check()
@@ -193,15 +189,11 @@ impl Engine {
         let source = self.store.kind();
         let input = self.input(Mode::Activate, source, old.as_ref().map(|s| &s.facts));
         let (run, mut outcome) = self.run(&key, &input).await;
-        let _lock = match self.home.lock().await {
-            Ok(l) => l,
-            Err(e) => return self.storage(&e),
+        let _lock = match self.lock_if_unchanged(old.as_ref()).await {
+            Ok(Some(lock)) => lock,
+            Ok(None) => return self.conflict(),
+            Err(failed) => return failed,
         };
-        match self.changed_meanwhile(old.as_ref()) {
-            Err(e) => return self.storage(&e),
-            Ok(true) => return self.conflict(),
-            Ok(false) => {}
-        }
         let (true, Some(facts)) = (outcome.is_active(), run.facts) else {
             self.record_check(&outcome, None);
             self.home.audit(
@@ -213,13 +205,7 @@ impl Engine {
             );
             return outcome;
         };
-        let state = State {
-            version: crate::store::STATE_VERSION,
-            generation: old.as_ref().map_or(1, |s| s.generation + 1),
-            environment: self.endpoint.environment,
-            base_url: self.endpoint.base_url.to_string(),
-            facts: facts.clone(),
-        };
+        let state = self.next_state(old.as_ref(), facts.clone());
         if let Err(e) = self.home.save_state(&state) {
             return self.storage(&e);
         }

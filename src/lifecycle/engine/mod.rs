@@ -18,6 +18,7 @@ use super::state::Lifecycle;
 use crate::domain::{CompanyId, ConnectionFacts, KeySource};
 use crate::pleo::{Endpoint, PleoApi};
 use crate::secret::ApiKey;
+use crate::store::lock::HomeLock;
 use crate::store::{Home, LastCheck, SecretStore, State, StoreError};
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -134,9 +135,24 @@ impl Engine {
     }
 
     /// Another process committed since this run read the state: its facts win.
-    fn changed_meanwhile(&self, seen: Option<&State>) -> Result<bool, StoreError> {
-        let now = self.home.state()?;
-        Ok(now.as_ref().map(|s| s.generation) != seen.map(|s| s.generation))
+    /// The state to write after `previous`: the next generation, for this endpoint.
+    fn next_state(&self, previous: Option<&State>, facts: ConnectionFacts) -> State {
+        State {
+            version: crate::store::STATE_VERSION,
+            generation: previous.map_or(1, |s| s.generation + 1),
+            environment: self.endpoint.environment,
+            base_url: self.endpoint.base_url.to_string(),
+            facts,
+        }
+    }
+
+    /// The home's lock for a write, or why there is none: a storage problem (`Err`), or another
+    /// process changed the state since `seen` (`Ok(None)`), so this run must not write.
+    async fn lock_if_unchanged(&self, seen: Option<&State>) -> Result<Option<HomeLock>, Outcome> {
+        let lock = self.home.lock().await.map_err(|e| self.storage(&e))?;
+        let now = self.home.state().map_err(|e| self.storage(&e))?;
+        let changed = now.as_ref().map(|s| s.generation) != seen.map(|s| s.generation);
+        Ok((!changed).then_some(lock))
     }
 
     fn conflict(&self) -> Outcome {

@@ -72,18 +72,18 @@ impl Engine {
         };
         let (run, mut outcome) = self.run(&key, &input).await;
 
-        let lock = match self.home.lock().await {
-            Ok(l) => l,
-            Err(e) => return self.storage(&e),
-        };
-        match self.changed_meanwhile(before.as_ref()) {
-            Err(e) => return self.storage(&e),
-            Ok(true) => {
+        // Nothing is stored yet: whatever stops the commit here leaves no marker behind.
+        let lock = match self.lock_if_unchanged(before.as_ref()).await {
+            Ok(Some(lock)) => lock,
+            Ok(None) => {
                 self.drop_own_marker();
                 return self.conflict();
             }
-            Ok(false) => {}
-        }
+            Err(failed) => {
+                self.drop_own_marker();
+                return failed;
+            }
+        };
         let Some(facts) = run.facts.filter(|_| outcome.is_active()) else {
             self.record_failure(&key, &outcome, opts, before.is_some(), same_key);
             if same_key {
@@ -113,13 +113,7 @@ impl Engine {
             },
             ..facts
         };
-        let state = State {
-            version: crate::store::STATE_VERSION,
-            generation: before.as_ref().map_or(1, |s| s.generation + 1),
-            environment: self.endpoint.environment,
-            base_url: self.endpoint.base_url.to_string(),
-            facts: facts.clone(),
-        };
+        let state = self.next_state(before.as_ref(), facts.clone());
         if let Err(e) = self.home.save_state(&state) {
             self.drop_own_marker();
             return self.storage(&e);
@@ -129,34 +123,34 @@ impl Engine {
         outcome.facts = Some(facts.clone());
         self.record_check(&outcome, Some(input.now));
         self.drop_own_marker();
+        // What the audit log says of a commit: each event names the company it is about.
+        let about = |kind, key: &crate::domain::KeyId, detail: Option<String>| {
+            let event = AuditEvent::new(kind).key(key).company(facts.company_id);
+            self.home.audit(match detail {
+                Some(d) => event.detail(&d),
+                None => event.source(facts.key_source),
+            });
+        };
         if let Some(from) = run.company_changed_from {
-            self.home.audit(
-                AuditEvent::new(AuditKind::CompanyChangeConfirmed)
-                    .key(&facts.key)
-                    .company(facts.company_id)
-                    .detail(&format!("from company {from}")),
+            about(
+                AuditKind::CompanyChangeConfirmed,
+                &facts.key,
+                Some(format!("from company {from}")),
             );
         }
-        self.home.audit(
-            AuditEvent::new(AuditKind::ActivationPassed)
-                .key(&facts.key)
-                .source(facts.key_source)
-                .company(facts.company_id),
-        );
+        about(AuditKind::ActivationPassed, &facts.key, None);
         if let Some(old) = before.map(|b| b.facts.key)
             && old != facts.key
         {
-            self.home.audit(
-                AuditEvent::new(AuditKind::KeyReplaced)
-                    .key(&facts.key)
-                    .company(facts.company_id)
-                    .detail(&format!("replaced key {old}")),
+            about(
+                AuditKind::KeyReplaced,
+                &facts.key,
+                Some(format!("replaced key {old}")),
             );
-            self.home.audit(
-                AuditEvent::new(AuditKind::KeyRetired)
-                    .key(&old)
-                    .company(facts.company_id)
-                    .detail("delete it in Pleo (Settings, API keys)"),
+            about(
+                AuditKind::KeyRetired,
+                &old,
+                Some("delete it in Pleo (Settings, API keys)".into()),
             );
             outcome.replaced = Some(Replaced::Retired { old });
         }

@@ -139,10 +139,10 @@ mod tests {
             (status, body["type"].as_str()),
             (400, Some("PARAMETER_VALIDATION_FAILED"))
         );
-        assert_eq!(call(&mut s, "GET", "/v3/export-items", ORG_KEY, "").0, 400);
+        assert_eq!(status_of(&mut s, "GET", "/v3/export-items", ORG_KEY), 400);
         let items = format!("/v3/export-items?company_id={BOREALIS_ID}");
-        assert_eq!(call(&mut s, "GET", &items, ORG_KEY, "").0, 200);
-        assert_eq!(call(&mut s, "GET", &items, HEALTHY_KEY, "").0, 403);
+        assert_eq!(status_of(&mut s, "GET", &items, ORG_KEY), 200);
+        assert_eq!(status_of(&mut s, "GET", &items, HEALTHY_KEY), 403);
         let body = format!(r#"{{"companyId":"{BOREALIS_ID}"}}"#);
         assert_eq!(
             call(&mut s, "POST", "/v3/export-jobs", ORG_KEY, &body).0,
@@ -177,7 +177,7 @@ mod tests {
             (status, statuses)
         };
         let created = format!("/v3/export-jobs?company_id={ACME_ID}");
-        assert_eq!(call(&mut s, "POST", &created, HEALTHY_KEY, "").0, 201);
+        assert_eq!(status_of(&mut s, "POST", &created, HEALTHY_KEY), 201);
         assert_eq!(
             list(&mut s, ""),
             (200, vec!["completed".to_owned(), "pending".to_owned()])

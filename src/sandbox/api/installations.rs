@@ -279,7 +279,7 @@ mod tests {
         let (_, kept) = call(&mut s, "GET", me, HEALTHY_KEY, "");
         assert_eq!(kept["metadata"], json!({"a": {"b": "1"}}));
         // The other company's key has its own (absent) installation.
-        assert_eq!(call(&mut s, "GET", me, OTHER_COMPANY_KEY, "").0, 404);
+        assert_eq!(status_of(&mut s, "GET", me, OTHER_COMPANY_KEY), 404);
     }
 
     #[test]
@@ -291,17 +291,10 @@ mod tests {
             404
         );
         assert_eq!(
-            call(
-                &mut s,
-                "POST",
-                "/v1/installations/me:activate",
-                HEALTHY_KEY,
-                ""
-            )
-            .0,
+            status_of(&mut s, "POST", "/v1/installations/me:activate", HEALTHY_KEY),
             404
         );
-        assert_eq!(call(&mut s, "DELETE", me, HEALTHY_KEY, "").0, 404);
+        assert_eq!(status_of(&mut s, "DELETE", me, HEALTHY_KEY), 404);
         call(&mut s, "POST", me, HEALTHY_KEY, "{}");
 
         assert_eq!(call(&mut s, "PUT", me, HEALTHY_KEY, "{}").0, 400);
@@ -354,7 +347,7 @@ mod tests {
             (reply.status, reply.body.len(), reply.content_type),
             (204, 0, None)
         );
-        assert_eq!(call(&mut s, "GET", me, HEALTHY_KEY, "").0, 404);
+        assert_eq!(status_of(&mut s, "GET", me, HEALTHY_KEY), 404);
     }
 
     #[test]
@@ -397,7 +390,7 @@ mod tests {
         let cobalt = format!("{me}?company_id={COBALT_ID}");
         // Company key: its own company only.
         assert_eq!(call(&mut s, "POST", &acme, HEALTHY_KEY, "{}").0, 200);
-        assert_eq!(call(&mut s, "GET", &cobalt, HEALTHY_KEY, "").0, 403);
+        assert_eq!(status_of(&mut s, "GET", &cobalt, HEALTHY_KEY), 403);
         assert_eq!(
             call(
                 &mut s,
@@ -415,16 +408,16 @@ mod tests {
             (status, body["resource"].clone()),
             (200, json!(format!("urn:pleo:company:{ACME_ID}")))
         );
-        assert_eq!(call(&mut s, "GET", &cobalt, ORG_KEY, "").0, 403);
+        assert_eq!(status_of(&mut s, "GET", &cobalt, ORG_KEY), 403);
         // Without company_id the org key's resource is the organisation.
-        assert_eq!(call(&mut s, "GET", me, ORG_KEY, "").0, 404);
+        assert_eq!(status_of(&mut s, "GET", me, ORG_KEY), 404);
         let (_, body) = call(&mut s, "POST", me, ORG_KEY, "{}");
         assert_eq!(
             body["resource"],
             format!("urn:pleo:organization:{NORTHWIND_ORG_ID}")
         );
         let borealis = format!("{me}?company_id={BOREALIS_ID}");
-        assert_eq!(call(&mut s, "DELETE", &borealis, ORG_KEY, "").0, 404);
+        assert_eq!(status_of(&mut s, "DELETE", &borealis, ORG_KEY), 404);
     }
 
     #[test]
@@ -450,13 +443,13 @@ mod tests {
         }
         s.behaviour.missing_installation = MissingInstallation::ServerError;
         // Only GET changes: DELETE and PUT still say 404.
-        assert_eq!(call(&mut s, "DELETE", me, HEALTHY_KEY, "").0, 404);
+        assert_eq!(status_of(&mut s, "DELETE", me, HEALTHY_KEY), 404);
         assert_eq!(
             call(&mut s, "PUT", me, HEALTHY_KEY, r#"{"status":"ACTIVATED"}"#).0,
             404
         );
         let (_, created) = call(&mut s, "POST", me, HEALTHY_KEY, "{}");
-        assert_eq!(call(&mut s, "GET", me, HEALTHY_KEY, "").0, 200);
+        assert_eq!(status_of(&mut s, "GET", me, HEALTHY_KEY), 200);
 
         s.behaviour.existing_installation = ExistingInstallation::Conflict;
         let (status, body) = call(&mut s, "POST", me, ROTATED_KEY, r#"{"status":"INACTIVE"}"#);

@@ -34,8 +34,7 @@ impl State {
     /// Answer one API request (anything outside `/_sandbox/`) and record it. The slow fault is
     /// applied by the caller, which can wait without holding the lock.
     pub(crate) fn handle_api(&mut self, req: &ApiRequest<'_>, now: Timestamp) -> Reply {
-        let mut key_name = None;
-        let reply = self.api_reply(req, now, &mut key_name);
+        let (reply, key_name) = self.api_reply(req, now);
         let reply = hostile::error_reply(reply, self.behaviour.hostile_text);
         let path_and_query = match req.query {
             Some(q) => format!("{}?{q}", req.path),
@@ -56,28 +55,24 @@ impl State {
     }
 
     /// The answer; `key_name` is set once a key has authenticated.
-    fn api_reply(
-        &mut self,
-        req: &ApiRequest<'_>,
-        now: Timestamp,
-        key_name: &mut Option<&'static str>,
-    ) -> Reply {
+    fn api_reply(&mut self, req: &ApiRequest<'_>, now: Timestamp) -> (Reply, Option<&'static str>) {
         // INFERRED: throttling and outages happen in front of auth, as a gateway would do them.
         if let Some(retry) = take(&mut self.faults.rate_limit) {
-            return rate_limited(retry, now);
+            return (rate_limited(retry, now), None);
         }
         if let Some(status) = take(&mut self.faults.outage) {
-            return outage(status);
+            return (outage(status), None);
         }
-        let reply = match self.routed(req, stamp(now), key_name) {
+        let mut key_name = None;
+        let reply = match self.routed(req, stamp(now), &mut key_name) {
             Ok(reply) | Err(reply) => reply,
         };
         if reply.status == 200
             && let Some(kind) = take(&mut self.faults.malformed)
         {
-            return malformed(kind);
+            return (malformed(kind), key_name);
         }
-        reply
+        (reply, key_name)
     }
 
     fn routed(
@@ -182,10 +177,7 @@ mod tests {
         }
         s.restore(HEALTHY_KEY);
         s.restore(REVOKED_KEY);
-        assert_eq!(
-            call(&mut s, "GET", "/v1/introspect", REVOKED_KEY, "").0,
-            200
-        );
+        assert_eq!(status_of(&mut s, "GET", "/v1/introspect", REVOKED_KEY), 200);
     }
 
     #[test]
@@ -198,18 +190,15 @@ mod tests {
             body,
             json!({"type": "ACCESS_DENIED", "message": "Missing scope export-jobs:write"})
         );
-        assert_eq!(call(&mut s, "GET", &q, MISSING_SCOPE_KEY, "").0, 200);
-        assert_eq!(call(&mut s, "POST", &q, HEALTHY_KEY, "").0, 201);
+        assert_eq!(status_of(&mut s, "GET", &q, MISSING_SCOPE_KEY), 200);
+        assert_eq!(status_of(&mut s, "POST", &q, HEALTHY_KEY), 201);
         let company = format!("/v1/companies/{ACME_ID}");
-        assert_eq!(
-            call(&mut s, "GET", &company, NO_COMPANY_READ_KEY, "").0,
-            403
-        );
+        assert_eq!(status_of(&mut s, "GET", &company, NO_COMPANY_READ_KEY), 403);
         s.remove_scope(HEALTHY_KEY, "users:read");
-        assert_eq!(call(&mut s, "GET", "/v2/employees", HEALTHY_KEY, "").0, 403);
+        assert_eq!(status_of(&mut s, "GET", "/v2/employees", HEALTHY_KEY), 403);
         s.set_scopes(HEALTHY_KEY, &["users:read"]);
-        assert_eq!(call(&mut s, "GET", "/v2/employees", HEALTHY_KEY, "").0, 200);
-        assert_eq!(call(&mut s, "GET", &company, HEALTHY_KEY, "").0, 403);
+        assert_eq!(status_of(&mut s, "GET", "/v2/employees", HEALTHY_KEY), 200);
+        assert_eq!(status_of(&mut s, "GET", &company, HEALTHY_KEY), 403);
     }
 
     #[test]
@@ -250,10 +239,7 @@ mod tests {
             (reply.status, reply.body.as_slice()),
             (200, &br#"{"unexpected": true}"#[..])
         );
-        assert_eq!(
-            call(&mut s, "GET", "/v1/introspect", HEALTHY_KEY, "").0,
-            200
-        );
+        assert_eq!(status_of(&mut s, "GET", "/v1/introspect", HEALTHY_KEY), 200);
         assert!(call(&mut s, "GET", "/v1/introspect", HEALTHY_KEY, "").1["data"].is_object());
 
         s.outage(502, None);
@@ -263,10 +249,7 @@ mod tests {
         }
         s.clear_faults();
         s.rate_limit(RetryAfter::Seconds(1), Some(0));
-        assert_eq!(
-            call(&mut s, "GET", "/v1/introspect", HEALTHY_KEY, "").0,
-            200
-        );
+        assert_eq!(status_of(&mut s, "GET", "/v1/introspect", HEALTHY_KEY), 200);
         assert_eq!(s.request_count(), 11);
         assert_eq!(s.requests()[0].status, 429);
         assert!(!s.requests()[0].had_authorization);
@@ -275,11 +258,10 @@ mod tests {
     #[test]
     fn strict_mode_refuses_undocumented_query_parameters() {
         let mut s = State::seed();
-        let me = "/v1/installations/me";
-        let with_company = format!("{me}?company_id={ACME_ID}");
+        let with_company = format!("/v1/installations/me?company_id={ACME_ID}");
         let typo = format!("/v2/employees?company_id={ACME_ID}");
         // Lenient by default: the unknown parameter is ignored.
-        assert_eq!(call(&mut s, "GET", &typo, HEALTHY_KEY, "").0, 200);
+        assert_eq!(status_of(&mut s, "GET", &typo, HEALTHY_KEY), 200);
         assert_eq!(
             call(&mut s, "POST", &with_company, HEALTHY_KEY, "{}").0,
             200
@@ -317,24 +299,24 @@ mod tests {
             .0,
             200
         );
-        assert_eq!(call(&mut s, "GET", &with_company, HEALTHY_KEY, "").0, 200);
+        assert_eq!(status_of(&mut s, "GET", &with_company, HEALTHY_KEY), 200);
         for ok in [
             format!("/v1/companies?organization_id={NORTHWIND_ORG_ID}&limit=5&offset=0"),
             format!("/v2/employees?companyId={ACME_ID}&email=ada%40acme.example&code=E001"),
             format!("/v3/export-jobs?company_id={ACME_ID}&statuses=completed&statuses=failed"),
             format!("/v3/export-items?company_id={ACME_ID}&limit=1"),
         ] {
-            assert_eq!(call(&mut s, "GET", &ok, ORG_KEY, "").0, 200, "{ok}");
+            assert_eq!(status_of(&mut s, "GET", &ok, ORG_KEY), 200, "{ok}");
         }
         for bad in ["/v1/introspect?verbose=1", "/v1/companies?limit=1&Limit=2"] {
-            assert_eq!(call(&mut s, "GET", bad, HEALTHY_KEY, "").0, 400, "{bad}");
+            assert_eq!(status_of(&mut s, "GET", bad, HEALTHY_KEY), 400, "{bad}");
         }
         // Auth still comes first: a bad key learns nothing about the parameters.
         let anonymous = call_raw(&mut s, "GET", "/v1/introspect?verbose=1", None, "");
         assert_eq!(anonymous.status, 401);
         s.reset();
         assert_eq!(
-            call(&mut s, "GET", "/v1/introspect?verbose=1", HEALTHY_KEY, "").0,
+            status_of(&mut s, "GET", "/v1/introspect?verbose=1", HEALTHY_KEY),
             200
         );
     }
