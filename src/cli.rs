@@ -2,6 +2,7 @@
 
 use crate::app::Theme;
 use crate::domain::{CompanyId, Environment};
+use crate::gateway::listen::Listen;
 use crate::store::StoreChoice;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -80,8 +81,50 @@ pub enum Command {
     Passphrase(JsonArg),
     /// Remove the key and the state (audited).
     Forget(ForgetArgs),
+    /// Serve the integration's calls to Pleo with the stored key: a local gateway, gated by the
+    /// key's lifecycle and scoped to the connected company.
+    Proxy(ProxyArgs),
+    /// Run a program with the key in its environment (PLEO_API_KEY, PLEO_COMPANY_ID,
+    /// PLEO_API_BASE_URL), only while the integration is active.
+    Exec(ExecArgs),
+    /// Make one call to Pleo with the stored key, scoped like the proxy (like `gh api`).
+    Api(ApiArgs),
     /// Run the built-in fake Pleo in the foreground and print its URL, demo keys and switches.
     Sandbox(SandboxArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ProxyArgs {
+    /// Where to listen: 127.0.0.1:PORT (default 127.0.0.1:8790; :0 picks a free port),
+    /// [::1]:PORT or unix:PATH. This machine only.
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<Listen>,
+    /// Make a new local token (proxy.token) before starting; clients with the old one get 401.
+    #[arg(long)]
+    pub rotate_token: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// The program and its arguments, after `--`.
+    #[arg(required = true, num_args = 1.., trailing_var_arg = true, value_name = "CMD")]
+    pub command: Vec<std::ffi::OsString>,
+}
+
+#[derive(Debug, Args)]
+pub struct ApiArgs {
+    /// The path, like /v3/export-jobs (a query may follow).
+    #[arg(value_name = "PATH")]
+    pub path: String,
+    /// The HTTP method (default GET, or POST when fields or an input are given).
+    #[arg(short = 'X', long = "method", value_name = "METHOD")]
+    pub method: Option<String>,
+    /// A field: a query parameter for GET and DELETE, a JSON body field otherwise.
+    #[arg(short = 'f', long = "field", value_name = "KEY=VALUE")]
+    pub fields: Vec<String>,
+    /// The request body from a file, or `-` for stdin.
+    #[arg(long, value_name = "FILE")]
+    pub input: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

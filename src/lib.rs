@@ -4,6 +4,8 @@ pub mod app;
 pub mod cli;
 pub mod commands;
 pub mod domain;
+pub mod gateway;
+pub mod hardening;
 pub mod lifecycle;
 pub mod pleo;
 pub mod runtime;

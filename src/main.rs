@@ -3,7 +3,7 @@ use pleo_keys::cli::Cli;
 use pleo_keys::commands::{self, EXIT_UNKNOWN};
 
 fn main() {
-    harden_process();
+    pleo_keys::hardening::harden_process();
     install_panic_hook();
     // Before any thread starts: threads inherit the session keyring, so joining one here (when the
     // process has none, or a revoked one) makes the kernel keyring usable from every thread.
@@ -27,23 +27,6 @@ fn main() {
         }
     };
     std::process::exit(code);
-}
-
-/// A process holding the key keeps it to itself: no core dump (it would put the key on disk), no
-/// ptrace or /proc/PID/mem reads by the same user's other processes, and every file it creates
-/// private to its owner.
-fn harden_process() {
-    let zero = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: setrlimit reads a valid, fully initialised struct; prctl and umask take integers
-    // only. Failure leaves the process as it was, which is reported where it matters (`status`).
-    unsafe {
-        libc::setrlimit(libc::RLIMIT_CORE, &zero);
-        libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
-        libc::umask(0o077);
-    }
 }
 
 /// A panic is a bug: the operator gets one line (no backtrace, no environment), the log the

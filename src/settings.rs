@@ -53,6 +53,19 @@ pub struct Config {
     pub request_timeout_secs: Option<u64>,
     /// "auto", "keyring" or "file".
     pub secret_store: Option<String>,
+    /// `[proxy]`: the gateway's address and company parameters.
+    pub proxy: Option<ProxyConfig>,
+}
+
+/// `[proxy]` in `config.toml`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProxyConfig {
+    /// `127.0.0.1:8790`, `unix:/run/…/proxy.sock`.
+    pub listen: Option<String>,
+    /// Path prefix → the query parameter that carries the company for an organisation-level
+    /// key (`""`: add none), over the built-in table.
+    pub company_params: std::collections::BTreeMap<String, String>,
 }
 
 impl Config {
@@ -106,6 +119,18 @@ impl Config {
                 _ => {}
             }
         }
+        if let Some(proxy) = &self.proxy {
+            if let Some(listen) = &proxy.listen {
+                listen
+                    .parse::<crate::gateway::listen::Listen>()
+                    .map_err(|p| invalid(format!("proxy.listen: {p}")))?;
+            }
+            if let Some(prefix) = proxy.company_params.keys().find(|k| !k.starts_with('/')) {
+                return Err(invalid(format!(
+                    "proxy.company_params: {prefix:?} must be a path starting with /"
+                )));
+            }
+        }
         if let Some(env) = &self.environment
             && Environment::parse_setting(env).is_none()
         {
@@ -126,6 +151,21 @@ impl Config {
         self.revalidate_every
             .as_deref()
             .and_then(|s| parse_interval(s).ok())
+    }
+
+    /// The proxy's configured address (validated at load).
+    pub fn proxy_listen(&self) -> Option<crate::gateway::listen::Listen> {
+        self.proxy.as_ref()?.listen.as_deref()?.parse().ok()
+    }
+
+    /// The company parameter table with the config's overrides.
+    pub fn company_params(&self) -> crate::gateway::scope::CompanyParams {
+        let overrides = self.proxy.iter().flat_map(|p| {
+            p.company_params
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+        });
+        crate::gateway::scope::CompanyParams::with_overrides(overrides)
     }
 
     /// The configured secret store, when set (validated at load).

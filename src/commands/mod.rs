@@ -1,9 +1,12 @@
 //! The CLI commands: each resolves its settings, runs one procedure and returns the exit code.
 
 mod admin;
+mod api;
+mod exec;
 mod keys;
 pub mod output;
 mod prompt;
+mod proxy;
 pub mod report;
 mod sandbox;
 pub mod setup;
@@ -50,6 +53,9 @@ pub async fn run(cli: Cli) -> i32 {
         Some(Command::SetExpiry(args)) => admin::set_expiry(&setup, args).await,
         Some(Command::Passphrase(args)) => admin::passphrase(&setup, args.json).await,
         Some(Command::Forget(args)) => admin::forget(&setup, args).await,
+        Some(Command::Proxy(args)) => proxy::run(&setup, args).await,
+        Some(Command::Exec(args)) => exec::run(&setup, args).await,
+        Some(Command::Api(args)) => api::run(&setup, args).await,
         Some(Command::Sandbox(_)) => EXIT_UNKNOWN, // handled above
         None => no_command(&cli, &setup, sandbox.as_ref()).await,
     }

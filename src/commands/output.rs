@@ -11,6 +11,13 @@ pub fn out(text: &str) {
     let _ = stdout.flush();
 }
 
+/// Raw bytes to stdout (a body going down a pipe, as it came).
+pub fn out_bytes(bytes: &[u8]) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(bytes);
+    let _ = stdout.flush();
+}
+
 /// `out` with a line break.
 pub fn outln(text: &str) {
     let mut line = String::with_capacity(text.len() + 1);

@@ -8,6 +8,7 @@ use crate::lifecycle::engine::system_clock;
 use crate::pleo::{CallLog, PleoClient};
 use crate::sandbox::Sandbox;
 use crate::settings::{Overrides, Settings};
+use crate::store::history::CallHistory;
 use crate::store::{Home, SecretStore};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -15,6 +16,8 @@ use std::sync::Arc;
 pub struct Setup {
     pub settings: Settings,
     pub engine: Arc<Engine>,
+    /// The one HTTP client (its pool serves the gateway's forwarding too).
+    pub client: Arc<PleoClient>,
     pub calls: CallLog,
     /// The sandbox's throw-away home, removed when the run ends.
     scratch: Option<PathBuf>,
@@ -66,20 +69,27 @@ impl Setup {
             )
             .map_err(|e| e.to_string())?,
         };
-        let calls = CallLog::default();
-        let client = PleoClient::new(
-            settings.endpoint.clone(),
-            settings.client.clone(),
-            calls.clone(),
-        )
-        .map_err(|e| e.to_string())?;
+        // Every call this process makes shows in the home's call history (the dashboard's list).
+        let calls = CallLog::with_history(CallHistory::new(&settings.paths.call_history));
+        let client = Arc::new(
+            PleoClient::new(
+                settings.endpoint.clone(),
+                settings.client.clone(),
+                calls.clone(),
+            )
+            .map_err(|e| e.to_string())?,
+        );
         let engine = Engine {
             home: Home::unchecked(settings.paths.clone()),
             store,
-            pleo: Arc::new(client),
+            pleo: client.clone(),
             endpoint: settings.endpoint.clone(),
             required_scopes: settings.required_scopes.clone(),
-            env_key: settings.env_key.clone(),
+            // The gateway serves the stored key only: PLEO_API_KEY is what `exec` hands out.
+            env_key: settings
+                .env_key
+                .clone()
+                .filter(|_| !serves_stored_key(&cli.command)),
             clock: system_clock(),
         };
         if cli.command.is_some() {
@@ -88,11 +98,19 @@ impl Setup {
         Ok(Setup {
             settings,
             engine: Arc::new(engine),
+            client,
             calls,
             scratch,
             _log: log,
         })
     }
+}
+
+fn serves_stored_key(command: &Option<Command>) -> bool {
+    matches!(
+        command,
+        Some(Command::Proxy(_) | Command::Exec(_) | Command::Api(_))
+    )
 }
 
 fn scratch_home() -> Result<PathBuf, String> {

@@ -1,6 +1,8 @@
 //! The record of each call to Pleo: what was called and how it went. Never headers or bodies.
-//! Whoever wants to hear about calls (the dashboard) subscribes; nothing is kept here.
+//! Whoever wants to hear about calls (the dashboard) subscribes; the home's call history, when
+//! given, gets each one too, so other processes see them.
 
+use crate::store::history::{CallEntry, CallHistory, CallSource};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
@@ -22,13 +24,43 @@ pub struct CallRecord {
     pub latency: Duration,
 }
 
+impl CallRecord {
+    /// As a line of the home's call history.
+    pub fn entry(&self, source: CallSource) -> CallEntry {
+        let (status, failure) = match &self.outcome {
+            CallOutcome::Status(s) => (Some(*s), None),
+            CallOutcome::Failed(class) => (None, Some((*class).to_string())),
+        };
+        CallEntry {
+            at: self.at,
+            source,
+            pid: std::process::id(),
+            method: self.method.to_string(),
+            path: self.path.clone(),
+            status,
+            failure,
+            refused: None,
+            latency_us: u64::try_from(self.latency.as_micros()).unwrap_or(u64::MAX),
+        }
+    }
+}
+
 /// Where the client reports its calls. Cheap to clone; clones share the subscribers.
 #[derive(Debug, Clone, Default)]
 pub struct CallLog {
     subscribers: Arc<Mutex<Vec<UnboundedSender<CallRecord>>>>,
+    history: Option<CallHistory>,
 }
 
 impl CallLog {
+    /// A log that also appends each call to `history` (as this process's own checks).
+    pub fn with_history(history: CallHistory) -> CallLog {
+        CallLog {
+            history: Some(history),
+            ..CallLog::default()
+        }
+    }
+
     /// Every call from now on is also sent to the returned receiver.
     pub fn subscribe(&self) -> UnboundedReceiver<CallRecord> {
         let (tx, rx) = unbounded_channel();
@@ -44,6 +76,11 @@ impl CallLog {
             latency_ms = u64::try_from(record.latency.as_millis()).unwrap_or(u64::MAX),
             "pleo call"
         );
+        if let Some(history) = &self.history
+            && let Err(e) = history.append(&record.entry(CallSource::Check))
+        {
+            tracing::debug!(error = %e, "could not append to the call history");
+        }
         // A subscriber that went away is dropped.
         self.lock().retain(|tx| tx.send(record.clone()).is_ok());
     }

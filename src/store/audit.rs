@@ -33,6 +33,10 @@ pub enum AuditKind {
     KeyForgotten,
     /// `forget` could not remove everything; what failed is in the detail.
     ForgetFailed,
+    /// Pleo refused the integration's traffic through the proxy for a missing scope.
+    ScopeDenied,
+    /// `proxy --rotate-token`: clients with the old local token are refused from now on.
+    ProxyTokenRotated,
     /// A kind written by a newer pleo-keys; kept readable rather than dropping the line.
     #[serde(other)]
     Unknown,

@@ -4,6 +4,7 @@
 pub mod audit;
 mod error;
 pub mod files;
+pub mod history;
 pub mod home;
 pub mod lock;
 pub mod secret;

@@ -1,0 +1,295 @@
+//! The call history: one JSON line per call to Pleo (or refusal by the proxy) from any process of
+//! this home, so the dashboard shows the proxy's traffic too, across restarts. Bounded: when the
+//! file outgrows its cap it is rewritten with its newest half. Never headers or bodies; what is
+//! read back is cleaned like any text from the home folder.
+
+use serde::{Deserialize, Serialize};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use super::StoreError;
+use super::files::{self, Readers};
+use crate::domain::sanitize;
+
+/// Past this the file is compacted to its newest half.
+pub const MAX_HISTORY_BYTES: u64 = 512 * 1024;
+/// The most read back at once.
+const READ_WINDOW: u64 = MAX_HISTORY_BYTES / 2;
+const MAX_PATH_CHARS: usize = 300;
+
+/// Who made the call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallSource {
+    /// pleo-keys' own checks and activations.
+    Check,
+    Proxy,
+    Api,
+    /// Written by a newer version.
+    #[serde(other)]
+    Other,
+}
+
+impl CallSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallSource::Check => "check",
+            CallSource::Proxy => "proxy",
+            CallSource::Api => "api",
+            CallSource::Other => "other",
+        }
+    }
+}
+
+/// One line of the history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CallEntry {
+    pub at: jiff::Timestamp,
+    pub source: CallSource,
+    pub pid: u32,
+    pub method: String,
+    pub path: String,
+    /// Pleo's status; none when Pleo did not answer or the proxy refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// The failure class when Pleo gave no usable answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
+    /// Why the proxy answered itself (`COMPANY_SCOPE_VIOLATION`, …); nothing was sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused: Option<String>,
+    pub latency_us: u64,
+}
+
+impl CallEntry {
+    /// The same entry with every text field cleaned (it came from a file anyone of this user
+    /// could have written).
+    fn cleaned(self) -> CallEntry {
+        let clean = |s: Option<String>| s.map(|s| sanitize(&s, 60));
+        CallEntry {
+            method: sanitize(&self.method, 10),
+            path: sanitize(&self.path, MAX_PATH_CHARS),
+            failure: clean(self.failure),
+            refused: clean(self.refused),
+            ..self
+        }
+    }
+}
+
+/// The history file of one home.
+#[derive(Debug, Clone)]
+pub struct CallHistory {
+    path: PathBuf,
+}
+
+impl CallHistory {
+    pub fn new(path: impl Into<PathBuf>) -> CallHistory {
+        CallHistory { path: path.into() }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Append one entry (one `write` with `O_APPEND`: lines from several processes never mix).
+    pub fn append(&self, entry: &CallEntry) -> Result<(), StoreError> {
+        let mut entry = entry.clone();
+        entry.path = sanitize(&entry.path, MAX_PATH_CHARS);
+        let mut line = serde_json::to_vec(&entry).map_err(|e| StoreError::Encode {
+            path: self.path.clone(),
+            problem: e.to_string(),
+        })?;
+        line.push(b'\n');
+        let mut file = files::open_append(&self.path)?;
+        file.write_all(&line)
+            .map_err(|e| StoreError::io("append to", &self.path, e))?;
+        let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+        drop(file);
+        if len > MAX_HISTORY_BYTES {
+            self.compact()?;
+        }
+        Ok(())
+    }
+
+    /// Keep the newest half. Two processes compacting at once may drop a line; never a whole file.
+    fn compact(&self) -> Result<(), StoreError> {
+        let (bytes, _) = self.read_from(None)?;
+        files::write_atomic(&self.path, &bytes)
+    }
+
+    /// The newest entries, oldest first, at most `limit`.
+    pub fn recent(&self, limit: usize) -> Result<Vec<CallEntry>, StoreError> {
+        let (bytes, _) = self.read_from(None)?;
+        let mut entries = parse_lines(&bytes);
+        let skip = entries.len().saturating_sub(limit);
+        Ok(entries.split_off(skip))
+    }
+
+    /// Whole lines from `offset` (or the last window when `None`, or when the file shrank),
+    /// and the offset after the last whole line.
+    fn read_from(&self, offset: Option<u64>) -> Result<(Vec<u8>, u64), StoreError> {
+        let Some(mut file) = files::open_read(&self.path, Readers::OwnerOnly)? else {
+            return Ok((Vec::new(), 0));
+        };
+        let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let window_start = len.saturating_sub(READ_WINDOW);
+        let (start, mid_line) = match offset {
+            Some(o) if o <= len => (o.max(window_start), o < window_start),
+            _ => (window_start, window_start > 0),
+        };
+        file.seek(SeekFrom::Start(start))
+            .map_err(|e| StoreError::io("read", &self.path, e))?;
+        let mut bytes = Vec::new();
+        file.take(len - start)
+            .read_to_end(&mut bytes)
+            .map_err(|e| StoreError::io("read", &self.path, e))?;
+        // Drop a partial first line (the window cut it) and a partial last one (being written).
+        let first = if mid_line || (offset.is_none() && start > 0) {
+            bytes
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(bytes.len(), |i| i + 1)
+        } else {
+            0
+        };
+        let last = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let whole = if last > first {
+            bytes[first..last].to_vec()
+        } else {
+            Vec::new()
+        };
+        Ok((whole, start + last.max(first) as u64))
+    }
+}
+
+/// Reads what other processes append, as they append it.
+#[derive(Debug)]
+pub struct HistoryTail {
+    history: CallHistory,
+    offset: Option<u64>,
+    /// The newest entry seen: after a compaction, older lines come round again.
+    last_at: Option<jiff::Timestamp>,
+}
+
+impl HistoryTail {
+    /// Start at the end: what is there already comes from [`CallHistory::recent`].
+    pub fn new(history: CallHistory) -> HistoryTail {
+        let end = std::fs::metadata(history.path()).map(|m| m.len()).ok();
+        HistoryTail {
+            history,
+            offset: end,
+            last_at: None,
+        }
+    }
+
+    /// Entries appended since the last call. A compacted file is read from its new end window.
+    pub fn read_new(&mut self) -> Vec<CallEntry> {
+        let len = std::fs::metadata(self.history.path()).map(|m| m.len()).ok();
+        if len == self.offset {
+            return Vec::new();
+        }
+        let from = match (self.offset, len) {
+            (Some(o), Some(l)) if l >= o => Some(o),
+            // Shrunk (compacted) or new: only what is newer than before is wanted, but the
+            // lines cannot be told apart by offset any more; take the window.
+            _ => None,
+        };
+        let Ok((bytes, end)) = self.history.read_from(from.or(Some(0))) else {
+            return Vec::new();
+        };
+        self.offset = Some(end);
+        let mut entries = parse_lines(&bytes);
+        if from.is_none()
+            && let Some(seen) = self.last_at
+        {
+            entries.retain(|e| e.at > seen);
+        }
+        if let Some(newest) = entries.iter().map(|e| e.at).max() {
+            self.last_at = Some(self.last_at.map_or(newest, |l| l.max(newest)));
+        }
+        entries
+    }
+}
+
+fn parse_lines(bytes: &[u8]) -> Vec<CallEntry> {
+    bytes
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .filter_map(|l| serde_json::from_slice::<CallEntry>(l).ok())
+        .map(CallEntry::cleaned)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(path: &str) -> CallEntry {
+        CallEntry {
+            at: jiff::Timestamp::UNIX_EPOCH,
+            source: CallSource::Proxy,
+            pid: 7,
+            method: "GET".into(),
+            path: path.into(),
+            status: Some(200),
+            failure: None,
+            refused: None,
+            latency_us: 1500,
+        }
+    }
+
+    #[test]
+    fn appended_entries_come_back_newest_last_and_cleaned() {
+        let tmp = tempfile::tempdir().unwrap();
+        let h = CallHistory::new(tmp.path().join("calls.jsonl"));
+        assert!(h.recent(10).unwrap().is_empty());
+        h.append(&entry("/a")).unwrap();
+        h.append(&entry("/b\u{1b}]2;owned\u{7}")).unwrap();
+        let got = h.recent(10).unwrap();
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].path, "/a");
+        assert!(!got[1].path.contains('\u{1b}'), "{:?}", got[1].path);
+        assert_eq!(h.recent(1).unwrap()[0].path, got[1].path);
+        // A damaged line (a crash mid-write, a hand edit) is skipped, not fatal.
+        let mut f = files::open_append(h.path()).unwrap();
+        f.write_all(b"{\"garbage\n").unwrap();
+        h.append(&entry("/c")).unwrap();
+        assert_eq!(h.recent(10).unwrap().len(), 3);
+    }
+
+    #[test]
+    fn the_file_stays_bounded_and_keeps_the_newest() {
+        let tmp = tempfile::tempdir().unwrap();
+        let h = CallHistory::new(tmp.path().join("calls.jsonl"));
+        let long = "/x".repeat(100);
+        for i in 0..4000 {
+            h.append(&entry(&format!("{long}/{i}"))).unwrap();
+        }
+        let len = std::fs::metadata(h.path()).unwrap().len();
+        assert!(len <= MAX_HISTORY_BYTES, "{len}");
+        let recent = h.recent(5).unwrap();
+        assert_eq!(recent.last().unwrap().path, format!("{long}/3999"));
+    }
+
+    #[test]
+    fn a_tail_sees_what_others_append_once() {
+        let tmp = tempfile::tempdir().unwrap();
+        let h = CallHistory::new(tmp.path().join("calls.jsonl"));
+        h.append(&entry("/old")).unwrap();
+        let mut tail = HistoryTail::new(h.clone());
+        assert!(tail.read_new().is_empty(), "starts at the end");
+        h.append(&entry("/new1")).unwrap();
+        h.append(&entry("/new2")).unwrap();
+        let got: Vec<_> = tail.read_new().into_iter().map(|e| e.path).collect();
+        assert_eq!(got, ["/new1", "/new2"]);
+        assert!(tail.read_new().is_empty());
+        // A line being written (no newline yet) waits for its end.
+        let mut f = files::open_append(h.path()).unwrap();
+        let line = serde_json::to_string(&entry("/half")).unwrap();
+        f.write_all(&line.as_bytes()[..10]).unwrap();
+        assert!(tail.read_new().is_empty());
+        f.write_all(&line.as_bytes()[10..]).unwrap();
+        f.write_all(b"\n").unwrap();
+        assert_eq!(tail.read_new()[0].path, "/half");
+    }
+}
