@@ -26,6 +26,19 @@ impl Out {
     }
 }
 
+/// The binary on the key file in `home`, against `url`, unlocked by `passphrase`; the caller adds
+/// the command and stdio.
+pub fn command(home: &Path, url: &str, passphrase: &str) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pleo-keys"));
+    cmd.arg("--home")
+        .arg(home)
+        .args(["--base-url", url, "--secret-store", "file"])
+        .env("PLEO_KEYS_PASSPHRASE", passphrase)
+        .env("PLEO_KEYS_SCRYPT_WORK_FACTOR", "10")
+        .env_remove("PLEO_API_KEY");
+    cmd
+}
+
 pub struct World {
     pub sandbox: Sandbox,
     pub home: tempfile::TempDir,
