@@ -6,7 +6,7 @@ use pleo_keys::sandbox::{self, RetryAfter};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use support::cli::{PASSPHRASE, World};
+use support::cli::{PASSPHRASE, World, command};
 
 fn company_urn(id: &str) -> String {
     format!("urn:pleo:company:{id}")
@@ -888,7 +888,7 @@ async fn the_passphrase_comes_from_a_file_or_systemd_credentials() {
 async fn a_closed_pipe_never_panics_and_keeps_the_exit_code() {
     let w = World::new().await;
     assert_eq!(w.set_key(sandbox::HEALTHY_KEY, &[]).await.code, 0);
-    let home = w.home().display().to_string();
+    let home = w.home().to_path_buf();
     let url = w.sandbox.url();
     for (args, expected) in [
         (vec!["status", "--json"], 0),
@@ -901,19 +901,8 @@ async fn a_closed_pipe_never_panics_and_keeps_the_exit_code() {
         let home = home.clone();
         let url = url.clone();
         let code = tokio::task::spawn_blocking(move || {
-            let mut child = Command::new(env!("CARGO_BIN_EXE_pleo-keys"))
-                .args([
-                    "--home",
-                    &home,
-                    "--base-url",
-                    &url,
-                    "--secret-store",
-                    "file",
-                ])
+            let mut child = command(&home, &url, PASSPHRASE)
                 .args(&args)
-                .env("PLEO_KEYS_PASSPHRASE", PASSPHRASE)
-                .env("PLEO_KEYS_SCRYPT_WORK_FACTOR", "10")
-                .env_remove("PLEO_API_KEY")
                 .stdin(Stdio::null())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::null())
