@@ -16,6 +16,15 @@ pub struct Out {
 }
 
 impl Out {
+    /// Asserts the exit code and the JSON's `reason`; the JSON, for the rest.
+    #[track_caller]
+    pub fn verdict(&self, code: i32, reason: &str) -> Value {
+        assert_eq!(self.code, code, "{}{}", self.stdout, self.stderr);
+        let j = self.json();
+        assert_eq!(j["reason"], reason);
+        j
+    }
+
     pub fn json(&self) -> Value {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
             panic!(
