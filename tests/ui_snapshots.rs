@@ -345,33 +345,45 @@ fn company_picker() {
     assert!(text.contains("› Borealis Sandbox AB"));
 }
 
+/// Unlocking a key file after a wrong try, and choosing a passphrase for a new one.
 #[test]
-fn passphrase_prompt() {
-    let mut app = empty_app(Environment::Staging, true);
-    app.ctx.store = "encrypted file (/home/op/.local/share/pleo-keys/key.age)".into();
-    app.overlay = Overlay::Passphrase(PassphrasePrompt {
+fn passphrase_prompts() {
+    let retry = PassphrasePrompt {
         text: Zeroizing::new("hunter2hunter2".into()),
         error: Some("wrong passphrase for the key file: try again.".into()),
         busy: false,
         ..PassphrasePrompt::default()
-    });
-    let text = snap("passphrase_80x24", &app, 80, 24);
-    assert!(text.contains("wrong passphrase"));
-    assert!(!text.contains("hunter"));
-}
-
-#[test]
-fn new_passphrase_prompt() {
-    let mut app = empty_app(Environment::Staging, false);
-    app.ctx.store = "encrypted file /home/op/.local/state/pleo-keys/key.age".into();
-    app.overlay = Overlay::Passphrase(PassphrasePrompt {
+    };
+    let new = PassphrasePrompt {
         text: Zeroizing::new("hunter2".into()),
         creating: true,
         ..PassphrasePrompt::default()
-    });
-    let text = snap("passphrase_new_80x24", &app, 80, 24);
-    assert!(text.contains("Choose a passphrase"));
-    assert!(!text.contains("hunter"));
+    };
+    let unlock_store = "encrypted file (/home/op/.local/share/pleo-keys/key.age)";
+    let new_store = "encrypted file /home/op/.local/state/pleo-keys/key.age";
+    for (name, has_key, store, prompt, shows) in [
+        (
+            "passphrase_80x24",
+            true,
+            unlock_store,
+            retry,
+            "wrong passphrase",
+        ),
+        (
+            "passphrase_new_80x24",
+            false,
+            new_store,
+            new,
+            "Choose a passphrase",
+        ),
+    ] {
+        let mut app = empty_app(Environment::Staging, has_key);
+        app.ctx.store = store.into();
+        app.overlay = Overlay::Passphrase(prompt);
+        let text = snap(name, &app, 80, 24);
+        assert!(text.contains(shows), "{name}");
+        assert!(!text.contains("hunter"), "{name}");
+    }
 }
 
 #[test]
