@@ -41,6 +41,30 @@ pub fn active_app(n: usize) -> App {
     app
 }
 
+/// A bench's `main`, running `$bench(criterion, group name)` (generic over the measurement) twice:
+/// in wall time as `$name`, and in the bench thread's CPU time (what it costs when it gets a core)
+/// as `$name (thread cpu)`.
+macro_rules! wall_and_cpu_main {
+    ($bench:ident, $name:literal) => {
+        fn wall(c: &mut criterion::Criterion) {
+            $bench(c, $name);
+        }
+
+        fn cpu(c: &mut criterion::Criterion<$crate::common::ThreadCpu>) {
+            $bench(c, concat!($name, " (thread cpu)"));
+        }
+
+        criterion::criterion_group!(wall_time, wall);
+        criterion::criterion_group! {
+            name = cpu_time;
+            config = criterion::Criterion::default().with_measurement($crate::common::ThreadCpu);
+            targets = cpu
+        }
+        criterion::criterion_main!(wall_time, cpu_time);
+    };
+}
+pub(crate) use wall_and_cpu_main;
+
 /// Criterion measurement of this thread's CPU time (`CLOCK_THREAD_CPUTIME_ID`) instead of wall
 /// time: on a shared 2-core machine with other builds running, wall time also counts the time
 /// the bench thread waits for a core; CPU time counts only the work.
