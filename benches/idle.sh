@@ -4,10 +4,7 @@
 #   benches/idle.sh [SECS]     (default 60; SKIP_BUILD=1 to reuse the binaries)
 source "$(dirname "$0")/lib.sh"
 SECS="${1:-60}"
-build
-start_sandbox
-home="$WORK/home"
-PLEO_API_KEY="$HEALTHY_KEY" "$BIN" --home "$home" --base-url "$SANDBOX_URL" check >/dev/null
+active_home
 
 echo "== active dashboard (countdown and 'ago' on screen), revalidation every 30 min"
 timeout $((SECS + 60)) env PLEO_API_KEY="$HEALTHY_KEY" "$PTYBENCH" idle --secs "$SECS" -- \

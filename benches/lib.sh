@@ -44,6 +44,15 @@ start_sandbox() {
   exit 1
 }
 
+# active_home: build, start the sandbox, and check PLEO_API_KEY's healthy key once in
+# $WORK/home (sets home), so the dashboard there opens on an active key.
+active_home() {
+  build
+  start_sandbox
+  home="$WORK/home"
+  PLEO_API_KEY="$HEALTHY_KEY" "$BIN" --home "$home" --base-url "$SANDBOX_URL" check >/dev/null
+}
+
 # median of numbers on stdin, and the min/max spread
 summarise() {
   sort -g | awk '{a[NR]=$1} END {

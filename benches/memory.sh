@@ -5,9 +5,6 @@
 #   benches/memory.sh [TARGET]     (default 10000; SKIP_BUILD=1 to reuse the binaries)
 source "$(dirname "$0")/lib.sh"
 TARGET="${1:-10000}"
-build
-start_sandbox
-home="$WORK/home"
-PLEO_API_KEY="$HEALTHY_KEY" "$BIN" --home "$home" --base-url "$SANDBOX_URL" check >/dev/null
+active_home
 timeout 700 env PLEO_API_KEY="$HEALTHY_KEY" "$PTYBENCH" calls --target "$TARGET" \
   --state "$SANDBOX_URL/_sandbox/state" -- "$BIN" --home "$home" --base-url "$SANDBOX_URL"

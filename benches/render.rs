@@ -4,8 +4,8 @@
 
 mod common;
 
+use criterion::Criterion;
 use criterion::measurement::Measurement;
-use criterion::{Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::hint::black_box;
@@ -50,19 +50,4 @@ fn frames<M: Measurement>(c: &mut Criterion<M>, name: &str) {
     group.finish();
 }
 
-fn wall(c: &mut Criterion) {
-    frames(c, "render");
-}
-
-/// The same, in the bench thread's CPU time: what a frame costs when it gets a core.
-fn cpu(c: &mut Criterion<common::ThreadCpu>) {
-    frames(c, "render (thread cpu)");
-}
-
-criterion_group!(wall_time, wall);
-criterion_group! {
-    name = cpu_time;
-    config = Criterion::default().with_measurement(common::ThreadCpu);
-    targets = cpu
-}
-criterion_main!(wall_time, cpu_time);
+common::wall_and_cpu_main!(frames, "render");

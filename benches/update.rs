@@ -5,7 +5,7 @@
 mod common;
 
 use criterion::measurement::Measurement;
-use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion};
 use pleo_keys::app::{Msg, update};
 use pleo_keys::lifecycle::Outcome;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -65,19 +65,4 @@ fn messages<M: Measurement>(c: &mut Criterion<M>, name: &str) {
     group.finish();
 }
 
-fn wall(c: &mut Criterion) {
-    messages(c, "update");
-}
-
-/// The same, in the bench thread's CPU time: what a frame costs when it gets a core.
-fn cpu(c: &mut Criterion<common::ThreadCpu>) {
-    messages(c, "update (thread cpu)");
-}
-
-criterion_group!(wall_time, wall);
-criterion_group! {
-    name = cpu_time;
-    config = Criterion::default().with_measurement(common::ThreadCpu);
-    targets = cpu
-}
-criterion_main!(wall_time, cpu_time);
+common::wall_and_cpu_main!(messages, "update");

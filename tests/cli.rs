@@ -6,7 +6,7 @@ use pleo_keys::sandbox::{self, RetryAfter};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use support::cli::{PASSPHRASE, World};
+use support::cli::{PASSPHRASE, World, command};
 
 fn company_urn(id: &str) -> String {
     format!("urn:pleo:company:{id}")
@@ -126,9 +126,7 @@ async fn a_revoked_key_is_critical_and_a_rejected_one_is_never_stored() {
 async fn missing_scopes_are_critical_with_the_list() {
     let w = World::new().await;
     let out = w.set_key(sandbox::MISSING_SCOPE_KEY, &[]).await;
-    assert_eq!(out.code, 2);
-    let j = out.json();
-    assert_eq!(j["reason"], "missing_scopes");
+    let j = out.verdict(2, "missing_scopes");
     assert_eq!(
         j["missing_scopes"],
         serde_json::json!(["export-jobs:write"])
@@ -170,9 +168,7 @@ async fn another_company_is_refused_without_confirmation_and_accepted_with_it() 
     let state_before = w.state_bytes();
 
     let out = w.set_key(sandbox::OTHER_COMPANY_KEY, &[]).await;
-    assert_eq!(out.code, 2);
-    let j = out.json();
-    assert_eq!(j["reason"], "company_mismatch");
+    let j = out.verdict(2, "company_mismatch");
     assert_eq!(j["company_id"], sandbox::COBALT_ID);
     assert!(
         j["next_action"]
@@ -215,9 +211,7 @@ async fn another_company_is_refused_without_confirmation_and_accepted_with_it() 
 async fn an_organisation_key_needs_an_explicit_company() {
     let w = World::new().await;
     let out = w.set_key(sandbox::ORG_KEY, &[]).await;
-    assert_eq!(out.code, 2);
-    let j = out.json();
-    assert_eq!(j["reason"], "company_required");
+    let j = out.verdict(2, "company_required");
     let msg = j["message"].as_str().unwrap();
     assert!(
         msg.contains(sandbox::ACME_ID) && msg.contains(sandbox::BOREALIS_ID),
@@ -274,9 +268,7 @@ async fn outages_and_rate_limits_are_unknown_then_recover() {
     ctl.rate_limit(RetryAfter::Seconds(120), None);
     let seen = ctl.request_count();
     let out = w.run(&["check", "--json"], None).await;
-    assert_eq!(out.code, 3);
-    let j = out.json();
-    assert_eq!(j["reason"], "rate_limited");
+    let j = out.verdict(3, "rate_limited");
     assert!(j["message"].as_str().unwrap().contains("120"), "{j}");
     assert_eq!(
         ctl.request_count() - seen,
@@ -380,13 +372,8 @@ async fn environment_key_is_used_for_one_run_and_never_stored() {
     assert_eq!(w.set_key(sandbox::HEALTHY_KEY, &[]).await.code, 0);
     let state = w.state_bytes();
     let last = std::fs::read(w.home().join("last-check.json")).ok();
-    let out = w
-        .run_env(
-            &["check", "--json"],
-            None,
-            &[("PLEO_API_KEY", sandbox::ROTATED_KEY)],
-        )
-        .await;
+    let rotated = [("PLEO_API_KEY", sandbox::ROTATED_KEY)];
+    let out = w.run_env(&["check", "--json"], None, &rotated).await;
     assert_eq!(out.code, 0, "{}", out.stdout);
     let j = out.json();
     assert!(
@@ -412,13 +399,8 @@ async fn environment_key_is_used_for_one_run_and_never_stored() {
 
     // In a fresh home it is checked, read-only: nothing is installed or stored.
     let fresh = World::new().await;
-    let out = fresh
-        .run_env(
-            &["check", "--json"],
-            None,
-            &[("PLEO_API_KEY", sandbox::HEALTHY_KEY)],
-        )
-        .await;
+    let healthy = [("PLEO_API_KEY", sandbox::HEALTHY_KEY)];
+    let out = fresh.run_env(&["check", "--json"], None, &healthy).await;
     assert_eq!(out.json()["reason"], "installation_inactive");
     assert_eq!(fresh.saw("POST", "/v1/installations/me"), 0);
     assert!(!fresh.home().join("key.age").exists());
@@ -562,9 +544,7 @@ async fn an_inactive_installation_is_reported_and_reactivate_fixes_it() {
     // An installation Pleo keeps in ERROR stays not active, with the reason.
     ctl.set_installation(&acme, "ERROR", Some("NOT_ENTITLED"), true);
     let out = w.run(&["reactivate", "--json"], None).await;
-    assert_eq!(out.code, 2);
-    let j = out.json();
-    assert_eq!(j["reason"], "installation_inactive");
+    let j = out.verdict(2, "installation_inactive");
     assert!(
         j["message"].as_str().unwrap().contains("NOT_ENTITLED"),
         "{j}"
@@ -612,9 +592,7 @@ async fn a_wrong_passphrase_says_so() {
             &[("PLEO_KEYS_PASSPHRASE", "not the passphrase")],
         )
         .await;
-    assert_eq!(out.code, 3);
-    let j = out.json();
-    assert_eq!(j["reason"], "storage_error");
+    let j = out.verdict(3, "storage_error");
     assert!(j["message"].as_str().unwrap().contains("passphrase"), "{j}");
 }
 
@@ -715,9 +693,7 @@ fn core_dumps_are_disabled() {
 async fn a_legacy_token_shape_is_explained() {
     let w = World::new().await;
     let out = w.set_key("0a1b2c3d4e5f60718293a4b5c6d7e8f9", &[]).await;
-    assert_eq!(out.code, 2);
-    let j = out.json();
-    assert_eq!(j["reason"], "key_rejected");
+    let j = out.verdict(2, "key_rejected");
     let notes = j["notes"].to_string();
     assert!(notes.contains("legacy API token"), "{notes}");
 }
@@ -824,55 +800,35 @@ async fn the_passphrase_comes_from_a_file_or_systemd_credentials() {
     use std::os::unix::fs::PermissionsExt;
     let w = World::new().await;
     assert_eq!(w.set_key(sandbox::HEALTHY_KEY, &[]).await.code, 0);
+    let write = |path: &Path, text: &str, mode: u32| {
+        std::fs::write(path, text).unwrap();
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    };
     let secrets = tempfile::tempdir().unwrap();
     let file = secrets.path().join("pass");
-    std::fs::write(&file, format!("{PASSPHRASE}\n")).unwrap();
-    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
-    let file_s = file.display().to_string();
-    let unset = ["PLEO_KEYS_PASSPHRASE"];
-    let out = w
-        .run_full(
-            &["check", "--json"],
-            None,
-            &[("PLEO_KEYS_PASSPHRASE_FILE", file_s.as_str())],
-            &unset,
-        )
-        .await;
-    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
-
+    write(&file, &format!("{PASSPHRASE}\n"), 0o600);
     let creds = tempfile::tempdir().unwrap();
     let cred = creds.path().join("pleo-keys-passphrase");
-    std::fs::write(&cred, PASSPHRASE).unwrap();
-    std::fs::set_permissions(&cred, std::fs::Permissions::from_mode(0o400)).unwrap();
+    write(&cred, PASSPHRASE, 0o400);
+    let file_s = file.display().to_string();
     let dir = creds.path().display().to_string();
-    let out = w
-        .run_full(
-            &["check", "--json"],
-            None,
-            &[("CREDENTIALS_DIRECTORY", dir.as_str())],
-            &unset,
-        )
-        .await;
-    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let from_file = [("PLEO_KEYS_PASSPHRASE_FILE", file_s.as_str())];
+    let from_credentials = [("CREDENTIALS_DIRECTORY", dir.as_str())];
+    let unset = ["PLEO_KEYS_PASSPHRASE"];
+    for env in [from_file, from_credentials] {
+        let out = w.run_full(&["check", "--json"], None, &env, &unset).await;
+        assert_eq!(out.code, 0, "{env:?}: {}{}", out.stdout, out.stderr);
+    }
 
     // A passphrase file others can read is refused, with the fix.
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let out = w
-        .run_full(
-            &["check"],
-            None,
-            &[("PLEO_KEYS_PASSPHRASE_FILE", file_s.as_str())],
-            &unset,
-        )
-        .await;
+    let out = w.run_full(&["check"], None, &from_file, &unset).await;
     assert_eq!(out.code, 3);
     assert!(out.stderr.contains("chmod 600"), "{}", out.stderr);
 
     // No passphrase anywhere and no terminal: says where one can come from.
     let out = w.run_full(&["check", "--json"], None, &[], &unset).await;
-    assert_eq!(out.code, 3);
-    let j = out.json();
-    assert_eq!(j["reason"], "storage_error");
+    let j = out.verdict(3, "storage_error");
     assert!(
         j["message"]
             .as_str()
@@ -888,7 +844,7 @@ async fn the_passphrase_comes_from_a_file_or_systemd_credentials() {
 async fn a_closed_pipe_never_panics_and_keeps_the_exit_code() {
     let w = World::new().await;
     assert_eq!(w.set_key(sandbox::HEALTHY_KEY, &[]).await.code, 0);
-    let home = w.home().display().to_string();
+    let home = w.home().to_path_buf();
     let url = w.sandbox.url();
     for (args, expected) in [
         (vec!["status", "--json"], 0),
@@ -901,19 +857,8 @@ async fn a_closed_pipe_never_panics_and_keeps_the_exit_code() {
         let home = home.clone();
         let url = url.clone();
         let code = tokio::task::spawn_blocking(move || {
-            let mut child = Command::new(env!("CARGO_BIN_EXE_pleo-keys"))
-                .args([
-                    "--home",
-                    &home,
-                    "--base-url",
-                    &url,
-                    "--secret-store",
-                    "file",
-                ])
+            let mut child = command(&home, &url, PASSPHRASE)
                 .args(&args)
-                .env("PLEO_KEYS_PASSPHRASE", PASSPHRASE)
-                .env("PLEO_KEYS_SCRYPT_WORK_FACTOR", "10")
-                .env_remove("PLEO_API_KEY")
                 .stdin(Stdio::null())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::null())

@@ -46,9 +46,59 @@ fn drain(rx: &mut tokio::sync::mpsc::UnboundedReceiver<CallRecord>) -> Vec<CallR
     out
 }
 
+/// `server` answers every introspection with `response`.
+async fn answer(server: &MockServer, response: ResponseTemplate) {
+    Mock::given(path("/v1/introspect"))
+        .respond_with(response)
+        .mount(server)
+        .await;
+}
+
+/// The first `n` introspections on `server` get `response` (mocks mounted later answer after).
+async fn answer_first(server: &MockServer, n: u64, response: ResponseTemplate) {
+    Mock::given(path("/v1/introspect"))
+        .respond_with(response)
+        .up_to_n_times(n)
+        .mount(server)
+        .await;
+}
+
+/// A new server answering every introspection with `response`.
+async fn answering(response: ResponseTemplate) -> MockServer {
+    let server = MockServer::start().await;
+    answer(&server, response).await;
+    server
+}
+
+/// The error a client gets introspecting on `server`.
+async fn introspect_err(server: &MockServer) -> ApiError {
+    client(server, &CallLog::default())
+        .introspect(&key())
+        .await
+        .unwrap_err()
+}
+
+/// Introspects on `server`, which must succeed: the calls the client recorded meanwhile.
+async fn introspect_ok(server: &MockServer) -> Vec<CallRecord> {
+    let calls = CallLog::default();
+    let mut rx = calls.subscribe();
+    assert!(client(server, &calls).introspect(&key()).await.is_ok());
+    drain(&mut rx)
+}
+
+/// How many requests reached `server`.
+async fn requests(server: &MockServer) -> usize {
+    server.received_requests().await.unwrap().len()
+}
+
 fn introspect_body() -> serde_json::Value {
     serde_json::json!({"data": {"authMethod": "API_KEY", "clientId": "c", "scope": "a:read b:write",
         "subjectURN": "urn:pleo:company:11111111-1111-4111-8111-111111111111"}})
+}
+
+/// A successful introspection.
+fn introspected() -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(introspect_body())
 }
 
 #[tokio::test]
@@ -124,40 +174,23 @@ async fn classifies_errors_and_never_retries_4xx() {
         }),
     ];
     for (i, (response, check)) in cases.into_iter().enumerate() {
-        let server = MockServer::start().await;
-        Mock::given(path("/v1/introspect"))
-            .respond_with(response)
-            .mount(&server)
-            .await;
-        let err = client(&server, &CallLog::default())
-            .introspect(&key())
-            .await
-            .unwrap_err();
+        let server = answering(response).await;
+        let err = introspect_err(&server).await;
         assert!(check(&err), "case {i}: {err:?}");
-        assert_eq!(
-            server.received_requests().await.unwrap().len(),
-            1,
-            "case {i} was retried"
-        );
+        assert_eq!(requests(&server).await, 1, "case {i} was retried");
     }
 }
 
 #[tokio::test]
 async fn retries_5xx_then_succeeds_and_gives_up_after_a_few() {
     let server = MockServer::start().await;
-    Mock::given(path("/v1/introspect"))
-        .respond_with(ResponseTemplate::new(503))
-        .up_to_n_times(2)
-        .mount(&server)
-        .await;
-    Mock::given(path("/v1/introspect"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(introspect_body()))
-        .mount(&server)
-        .await;
-    let calls = CallLog::default();
-    let mut rx = calls.subscribe();
-    assert!(client(&server, &calls).introspect(&key()).await.is_ok());
-    let outcomes: Vec<_> = drain(&mut rx).into_iter().map(|c| c.outcome).collect();
+    answer_first(&server, 2, ResponseTemplate::new(503)).await;
+    answer(&server, introspected()).await;
+    let outcomes: Vec<_> = introspect_ok(&server)
+        .await
+        .into_iter()
+        .map(|c| c.outcome)
+        .collect();
     assert_eq!(
         outcomes,
         [
@@ -167,61 +200,35 @@ async fn retries_5xx_then_succeeds_and_gives_up_after_a_few() {
         ]
     );
 
-    let server = MockServer::start().await;
-    Mock::given(path("/v1/introspect"))
-        .respond_with(ResponseTemplate::new(502).set_body_string("<html>Bad gateway</html>"))
-        .mount(&server)
-        .await;
-    let err = client(&server, &CallLog::default())
-        .introspect(&key())
-        .await
-        .unwrap_err();
+    let server =
+        answering(ResponseTemplate::new(502).set_body_string("<html>Bad gateway</html>")).await;
+    let err = introspect_err(&server).await;
     assert_eq!(err, ApiError::Server { status: 502 });
-    assert_eq!(
-        server.received_requests().await.unwrap().len(),
-        3,
-        "1 try + 2 retries"
-    );
+    assert_eq!(requests(&server).await, 3, "1 try + 2 retries");
 }
 
 #[tokio::test]
 async fn honours_a_short_retry_after_and_returns_a_long_one() {
     let server = MockServer::start().await;
-    Mock::given(path("/v1/introspect"))
-        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "1"))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    Mock::given(path("/v1/introspect"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(introspect_body()))
-        .mount(&server)
-        .await;
-    let calls = CallLog::default();
-    let mut rx = calls.subscribe();
-    assert!(client(&server, &calls).introspect(&key()).await.is_ok());
-    let c = drain(&mut rx);
+    let wait_a_second = ResponseTemplate::new(429).insert_header("retry-after", "1");
+    answer_first(&server, 1, wait_a_second).await;
+    answer(&server, introspected()).await;
+    let c = introspect_ok(&server).await;
     let waited = c[1].at.duration_since(c[0].at);
     assert!(
         waited >= jiff::SignedDuration::from_millis(950),
         "waited {waited:?}"
     );
 
-    let server = MockServer::start().await;
-    Mock::given(path("/v1/introspect"))
-        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "3600"))
-        .mount(&server)
-        .await;
-    let err = client(&server, &CallLog::default())
-        .introspect(&key())
-        .await
-        .unwrap_err();
+    let server = answering(ResponseTemplate::new(429).insert_header("retry-after", "3600")).await;
+    let err = introspect_err(&server).await;
     assert_eq!(
         err,
         ApiError::RateLimited {
             retry_after: Some(Duration::from_secs(3600))
         }
     );
-    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+    assert_eq!(requests(&server).await, 1);
 }
 
 #[tokio::test]
@@ -231,18 +238,11 @@ async fn does_not_follow_redirects_so_the_key_never_leaves() {
         .respond_with(ResponseTemplate::new(200).set_body_json(introspect_body()))
         .mount(&elsewhere)
         .await;
-    let server = MockServer::start().await;
-    Mock::given(path("/v1/introspect"))
-        .respond_with(
-            ResponseTemplate::new(302)
-                .insert_header("location", format!("{}/steal", elsewhere.uri())),
-        )
-        .mount(&server)
-        .await;
-    let err = client(&server, &CallLog::default())
-        .introspect(&key())
-        .await
-        .unwrap_err();
+    let server = answering(
+        ResponseTemplate::new(302).insert_header("location", format!("{}/steal", elsewhere.uri())),
+    )
+    .await;
+    let err = introspect_err(&server).await;
     assert!(
         matches!(&err, ApiError::Unexpected { detail } if detail.contains("redirect")),
         "{err:?}"
@@ -252,16 +252,9 @@ async fn does_not_follow_redirects_so_the_key_never_leaves() {
 
 #[tokio::test]
 async fn refuses_oversized_bodies() {
-    let server = MockServer::start().await;
     let big = format!("{{\"data\": \"{}\"}}", "x".repeat(2 * 1024 * 1024));
-    Mock::given(path("/v1/introspect"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(big))
-        .mount(&server)
-        .await;
-    let err = client(&server, &CallLog::default())
-        .introspect(&key())
-        .await
-        .unwrap_err();
+    let server = answering(ResponseTemplate::new(200).set_body_string(big)).await;
+    let err = introspect_err(&server).await;
     assert!(
         matches!(&err, ApiError::Unexpected { detail } if detail.contains("larger than")),
         "{err:?}"
@@ -270,11 +263,7 @@ async fn refuses_oversized_bodies() {
 
 #[tokio::test]
 async fn a_response_that_never_comes_times_out() {
-    let server = MockServer::start().await;
-    Mock::given(path("/v1/introspect"))
-        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(10)))
-        .mount(&server)
-        .await;
+    let server = answering(ResponseTemplate::new(200).set_delay(Duration::from_secs(10))).await;
     let calls = CallLog::default();
     let mut rx = calls.subscribe();
     let err = client(&server, &calls)

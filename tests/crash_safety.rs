@@ -1,10 +1,12 @@
 //! SIGKILL at random points while pleo-keys writes its files: the state file is always the old
 //! or the new version and parses; the audit log loses at most its last line.
 
+mod support;
+
 use pleo_keys::sandbox::{self, Sandbox};
 use pleo_keys::store::{load_state, read_audit_counted};
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 /// xorshift: random enough for kill points, no dependency, reproducible from the seed printed.
@@ -47,17 +49,8 @@ async fn killed_at_random_points_the_files_stay_whole() {
             } else {
                 &["set-key"]
             };
-            let mut child = Command::new(env!("CARGO_BIN_EXE_pleo-keys"))
-                .arg("--home")
-                .arg(&home_path)
-                .arg("--base-url")
-                .arg(&url)
-                .arg("--secret-store")
-                .arg("file")
+            let mut child = support::cli::command(&home_path, &url, "p")
                 .args(args)
-                .env("PLEO_KEYS_PASSPHRASE", "p")
-                .env("PLEO_KEYS_SCRYPT_WORK_FACTOR", "10")
-                .env_remove("PLEO_API_KEY")
                 .stdin(Stdio::piped())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
@@ -96,17 +89,8 @@ async fn killed_at_random_points_the_files_stay_whole() {
     .unwrap();
     assert!(result > 0, "no process was killed mid-run");
     // And a normal run afterwards still works on what was left.
-    let out = Command::new(env!("CARGO_BIN_EXE_pleo-keys"))
-        .arg("--home")
-        .arg(home.path())
-        .arg("--base-url")
-        .arg(sb.url())
-        .arg("--secret-store")
-        .arg("file")
+    let out = support::cli::command(home.path(), &sb.url(), "p")
         .args(["set-key"])
-        .env("PLEO_KEYS_PASSPHRASE", "p")
-        .env("PLEO_KEYS_SCRYPT_WORK_FACTOR", "10")
-        .env_remove("PLEO_API_KEY")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()

@@ -4,7 +4,7 @@
 mod support;
 
 use pleo_keys::domain::{KeySource, Reason};
-use pleo_keys::lifecycle::{CompanyChange, Lifecycle, ReplaceOptions, Replaced};
+use pleo_keys::lifecycle::{CompanyChange, Lifecycle, Outcome, ReplaceOptions, Replaced};
 use pleo_keys::pleo::ApiError;
 use pleo_keys::store::{Replacement, SecretStore};
 use std::sync::Arc;
@@ -27,14 +27,20 @@ fn opts() -> ReplaceOptions {
     ReplaceOptions::default()
 }
 
-/// A home where KEY_A is active for Acme.
-async fn activated() -> (TestHome, Arc<FakePleo>) {
+/// A fresh home after KEY_A was entered, and what the engine made of it.
+async fn first_activation() -> (TestHome, Arc<FakePleo>, Outcome) {
     let home = TestHome::new();
     let pleo = fake();
     let outcome = home
         .engine(pleo.clone())
         .replace_key(key(KEY_A), &opts())
         .await;
+    (home, pleo, outcome)
+}
+
+/// A home where KEY_A is active for Acme.
+async fn activated() -> (TestHome, Arc<FakePleo>) {
+    let (home, pleo, outcome) = first_activation().await;
     assert!(outcome.committed, "{:?}", outcome.lifecycle);
     pleo.clear_calls();
     (home, pleo)
@@ -50,12 +56,7 @@ async fn stored_key(home: &TestHome) -> Option<String> {
 
 #[tokio::test(start_paused = true)]
 async fn a_first_activation_stores_the_key_and_the_facts() {
-    let home = TestHome::new();
-    let pleo = fake();
-    let outcome = home
-        .engine(pleo.clone())
-        .replace_key(key(KEY_A), &opts())
-        .await;
+    let (home, pleo, outcome) = first_activation().await;
     assert!(outcome.committed);
     assert_eq!(outcome.reason, Reason::Active);
     assert_eq!(stored_key(&home).await.as_deref(), Some(KEY_A));
@@ -70,10 +71,7 @@ async fn a_first_activation_stores_the_key_and_the_facts() {
     assert_eq!(state.generation, 1);
     assert_eq!(pleo.installation(ACME).as_deref(), Some("ACTIVATED"));
     assert!(home.audit().contains("activation_passed"));
-    assert!(
-        !home.paths().replacement_file.exists(),
-        "the marker is gone"
-    );
+    assert!(!home.marker_left(), "the marker is gone");
 }
 
 #[tokio::test(start_paused = true)]
@@ -167,10 +165,7 @@ async fn a_failed_replacement_changes_nothing_and_the_current_key_stays_active()
         assert!(home.audit().contains("replacement_failed"), "{name}");
         let check = home.engine(pleo.clone()).check().await;
         assert_eq!(check.exit_code(), 0, "{name}: the previous key is in use");
-        assert!(
-            !home.paths().replacement_file.exists(),
-            "{name}: no marker left"
-        );
+        assert!(!home.marker_left(), "{name}: no marker left");
     }
 }
 
@@ -370,7 +365,7 @@ async fn an_interrupted_replacement_is_resolved_by_checking_the_stored_key() {
     assert_eq!(engine.status().exit_code(), 2);
     let outcome = engine.check().await;
     assert_eq!(outcome.reason, Reason::Active);
-    assert!(!home.paths().replacement_file.exists());
+    assert!(!home.marker_left());
     assert_eq!(engine.status().reason, Reason::Active);
 }
 

@@ -253,22 +253,25 @@ fn everywhere(reply: Reply) -> Script {
     Arc::new(move |_, _| reply.clone())
 }
 
-/// A fault on introspect, the first call of every procedure.
-fn on_introspect(reply: Reply) -> Script {
+/// `introspection` on introspect, `rest` on every other call.
+fn split(introspection: Reply, rest: Reply) -> Script {
     Arc::new(move |_, path| {
         if path.starts_with("/v1/introspect") {
-            reply.clone()
+            introspection.clone()
         } else {
-            json(500, serde_json::json!({"type": "UNEXPECTED"}))
+            rest.clone()
         }
     })
+}
+
+/// A fault on introspect, the first call of every procedure.
+fn on_introspect(reply: Reply) -> Script {
+    split(reply, json(500, serde_json::json!({"type": "UNEXPECTED"})))
 }
 
 /// The cases, with the reason and exit code each must give.
 fn cases(redirect_target: &str) -> Vec<(&'static str, Script, &'static str, i32)> {
     let company = format!("urn:pleo:company:{ACME}");
-    let c2 = company.clone();
-    let c3 = company.clone();
     let target = redirect_target.to_string();
     vec![
         (
@@ -386,37 +389,28 @@ fn cases(redirect_target: &str) -> Vec<(&'static str, Script, &'static str, i32)
         ),
         (
             "installation ERROR NOT_ENTITLED",
-            Arc::new(move |_, path| {
-                if path.starts_with("/v1/introspect") {
-                    introspect(&company)
-                } else {
-                    installation(&company, "ERROR", Some("NOT_ENTITLED"))
-                }
-            }),
+            split(
+                introspect(&company),
+                installation(&company, "ERROR", Some("NOT_ENTITLED")),
+            ),
             "installation_inactive",
             2,
         ),
         (
             "installation ERROR AUTH_ERROR",
-            Arc::new(move |_, path| {
-                if path.starts_with("/v1/introspect") {
-                    introspect(&c2)
-                } else {
-                    installation(&c2, "ERROR", Some("AUTH_ERROR"))
-                }
-            }),
+            split(
+                introspect(&company),
+                installation(&company, "ERROR", Some("AUTH_ERROR")),
+            ),
             "installation_inactive",
             2,
         ),
         (
             "subject and resource disagree",
-            Arc::new(move |_, path| {
-                if path.starts_with("/v1/introspect") {
-                    introspect(&c3)
-                } else {
-                    installation(&format!("urn:pleo:company:{COBALT}"), "ACTIVATED", None)
-                }
-            }),
+            split(
+                introspect(&company),
+                installation(&format!("urn:pleo:company:{COBALT}"), "ACTIVATED", None),
+            ),
             "company_mismatch",
             2,
         ),

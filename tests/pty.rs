@@ -4,6 +4,7 @@
 
 mod support;
 
+use pleo_keys::sandbox::{self, Sandbox};
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -191,32 +192,56 @@ fn an_absurd_interval_is_clamped_with_a_note() {
     assert_eq!(pty.wait_exit(), 0, "screen:\n{}", pty.screen());
 }
 
+/// A sandbox on a runtime of its own, and an empty home for the binary to keep its key file in.
+struct Site {
+    _rt: tokio::runtime::Runtime,
+    sb: Sandbox,
+    home: tempfile::TempDir,
+    home_s: String,
+    url: String,
+}
+
+impl Site {
+    fn start() -> Site {
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        let sb = rt.block_on(Sandbox::start(0)).expect("sandbox");
+        let home = tempfile::tempdir().expect("tempdir");
+        let home_s = home.path().to_string_lossy().to_string();
+        let url = sb.url();
+        Site {
+            _rt: rt,
+            sb,
+            home,
+            home_s,
+            url,
+        }
+    }
+
+    /// The binary's arguments for this home and sandbox, on the file store.
+    fn base(&self) -> [&str; 6] {
+        let (home, url) = (self.home_s.as_str(), self.url.as_str());
+        ["--home", home, "--base-url", url, "--secret-store", "file"]
+    }
+
+    /// The binary run here (not in the pty), unlocking the key file with `passphrase`.
+    fn command(&self, passphrase: &str) -> Command {
+        support::cli::command(self.home.path(), &self.url, passphrase)
+    }
+}
+
 /// SIGTERM or SIGHUP (the SSH session dropped) while a new key is being activated: a clean exit,
 /// the terminal restored, and nothing half-committed.
 #[test]
 fn a_signal_during_an_activation_exits_cleanly_and_commits_nothing() {
-    use pleo_keys::sandbox::{self, Sandbox};
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let sb = rt.block_on(Sandbox::start(0)).expect("sandbox");
-    let home = tempfile::tempdir().expect("tempdir");
-    let home_s = home.path().to_string_lossy().to_string();
-    let url = sb.url();
+    let site = Site::start();
     let envs = [
         ("PLEO_KEYS_PASSPHRASE", "p"),
         ("PLEO_KEYS_SCRYPT_WORK_FACTOR", "10"),
     ];
-    let base = [
-        "--home",
-        home_s.as_str(),
-        "--base-url",
-        url.as_str(),
-        "--secret-store",
-        "file",
-    ];
-    let mut seed = Command::new(env!("CARGO_BIN_EXE_pleo-keys"))
-        .args(base)
+    let base = site.base();
+    let mut seed = site
+        .command("p")
         .arg("set-key")
-        .envs(envs)
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
@@ -225,15 +250,15 @@ fn a_signal_during_an_activation_exits_cleanly_and_commits_nothing() {
         let _ = writeln!(stdin, "{}", sandbox::HEALTHY_KEY);
     }
     assert!(seed.wait().expect("set-key ends").success());
-    let state = home.path().join("state.json");
+    let state = site.home.path().join("state.json");
 
     for signal in [libc::SIGTERM, libc::SIGHUP] {
-        sb.control().slow(None);
+        site.sb.control().slow(None);
         let mut pty = Pty::spawn_with(&base, &envs);
         // An interrupted replacement changed nothing: the stored key is simply checked again.
         pty.wait_for("Connected to Company ID");
         let before = std::fs::read(&state).expect("state written");
-        sb.control().slow(Some(Duration::from_secs(5)));
+        site.sb.control().slow(Some(Duration::from_secs(5)));
         pty.send(b"k");
         pty.send(format!("\x1b[200~{}\x1b[201~\r", sandbox::ROTATED_KEY).as_bytes());
         pty.wait_for("Activating");
@@ -253,27 +278,15 @@ fn a_signal_during_an_activation_exits_cleanly_and_commits_nothing() {
             "signal {signal}: state untouched"
         );
     }
-    sb.control().slow(None);
+    site.sb.control().slow(None);
 }
 
 /// `set-key` on a terminal reuses the key file's passphrase (asked once, retried when wrong); it
 /// never silently re-encrypts the key under a new one.
 #[test]
 fn set_key_on_a_terminal_asks_for_the_existing_passphrase_not_a_new_one() {
-    use pleo_keys::sandbox::{self, Sandbox};
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let sb = rt.block_on(Sandbox::start(0)).expect("sandbox");
-    let home = tempfile::tempdir().expect("tempdir");
-    let home_s = home.path().to_string_lossy().to_string();
-    let url = sb.url();
-    let base = [
-        "--home",
-        home_s.as_str(),
-        "--base-url",
-        url.as_str(),
-        "--secret-store",
-        "file",
-    ];
+    let site = Site::start();
+    let base = site.base();
     let envs = [("PLEO_KEYS_SCRYPT_WORK_FACTOR", "10")];
     let args: Vec<&str> = base.iter().copied().chain(["set-key"]).collect();
 
@@ -299,22 +312,18 @@ fn set_key_on_a_terminal_asks_for_the_existing_passphrase_not_a_new_one() {
     );
 
     // The file still opens with the first passphrase, and holds the new key.
-    let check = Command::new(env!("CARGO_BIN_EXE_pleo-keys"))
-        .args(base)
+    let check = site
+        .command("first pass")
         .args(["status", "--json"])
-        .env("PLEO_KEYS_PASSPHRASE", "first pass")
-        .env("PLEO_KEYS_SCRYPT_WORK_FACTOR", "10")
         .stdin(Stdio::null())
         .output()
         .expect("status runs");
     let status: serde_json::Value = serde_json::from_slice(&check.stdout).expect("json");
     let key = sandbox::ROTATED_KEY;
     assert_eq!(status["key_hint"], format!("…{}", &key[key.len() - 4..]));
-    let check = Command::new(env!("CARGO_BIN_EXE_pleo-keys"))
-        .args(base)
+    let check = site
+        .command("first pass")
         .args(["check"])
-        .env("PLEO_KEYS_PASSPHRASE", "first pass")
-        .env("PLEO_KEYS_SCRYPT_WORK_FACTOR", "10")
         .stdin(Stdio::null())
         .output()
         .expect("check runs");

@@ -5,6 +5,7 @@
 mod support;
 
 use pleo_keys::lifecycle::{Lifecycle, ReplaceOptions};
+use pleo_keys::pleo::ApiError;
 use pleo_keys::sandbox::{self, Sandbox};
 use pleo_keys::store::SecretStore;
 use ratatui::crossterm::event::KeyCode;
@@ -27,21 +28,23 @@ fn fake() -> Arc<FakePleo> {
     )
 }
 
-/// A dashboard over a home where KEY_A is active.
-async fn started(pleo: &Arc<FakePleo>, home: &TestHome) -> Dashboard {
-    let engine = home.engine(pleo.clone());
-    assert!(
-        engine
-            .replace_key(key(KEY_A), &ReplaceOptions::default())
-            .await
-            .committed
-    );
-    paused(Dashboard::launch(
-        home.engine(pleo.clone()),
-        None,
-        None,
-        EVERY,
-    ))
+/// Enters `k` in `home` as another run of the CLI would; it must be committed.
+async fn set_key(home: &TestHome, pleo: &Arc<FakePleo>, k: &str) {
+    let outcome = home
+        .engine(pleo.clone())
+        .replace_key(key(k), &ReplaceOptions::default())
+        .await;
+    assert!(outcome.committed, "{:?}", outcome.lifecycle);
+}
+
+/// A dashboard over a home where KEY_A is active, once it shows the connection.
+async fn connected() -> (Arc<FakePleo>, TestHome, Dashboard) {
+    let (pleo, home) = (fake(), TestHome::new());
+    set_key(&home, &pleo, KEY_A).await;
+    let launched = Dashboard::launch(home.engine(pleo.clone()), None, None, EVERY);
+    let mut d = paused(launched);
+    d.wait_for("Connected to Company ID").await;
+    (pleo, home, d)
 }
 
 /// On paused time a wait costs nothing: wait past the revalidation interval.
@@ -56,9 +59,7 @@ fn company_of(app: &pleo_keys::app::App) -> Option<String> {
 
 #[tokio::test(start_paused = true)]
 async fn the_stored_key_becomes_active_then_a_background_check_sees_it_revoked() {
-    let (pleo, home) = (fake(), TestHome::new());
-    let mut d = started(&pleo, &home).await;
-    d.wait_for("Connected to Company ID").await;
+    let (pleo, _home, mut d) = connected().await;
     pleo.reject(KEY_A);
     // No key pressed: the revalidation timer (five minutes, in no time) finds it.
     let frame = d.wait_for("Press k to enter a new key").await;
@@ -69,13 +70,10 @@ async fn the_stored_key_becomes_active_then_a_background_check_sees_it_revoked()
 
 #[tokio::test(start_paused = true)]
 async fn a_pasted_key_replaces_the_stored_one() {
-    let (pleo, home) = (fake(), TestHome::new());
-    let mut d = started(&pleo, &home).await;
-    d.wait_for("Connected to Company ID").await;
+    let (_pleo, home, mut d) = connected().await;
     d.press(KeyCode::Char('k'));
     // A paste with the newline a terminal copy brings along: it must not submit by itself.
-    d.paste(&format!("{KEY_B}\n"));
-    d.press(KeyCode::Enter);
+    d.submit(&format!("{KEY_B}\n"));
     d.wait_for("Activating").await;
     d.wait_for("delete it in Pleo").await;
     let stored = home.store.load().await.unwrap().unwrap();
@@ -87,13 +85,10 @@ async fn a_pasted_key_replaces_the_stored_one() {
 
 #[tokio::test(start_paused = true)]
 async fn a_failed_replacement_leaves_the_current_key_in_use() {
-    let (pleo, home) = (fake(), TestHome::new());
-    let mut d = started(&pleo, &home).await;
-    d.wait_for("Connected to Company ID").await;
+    let (pleo, home, mut d) = connected().await;
     pleo.reject(KEY_B);
     d.press(KeyCode::Char('k'));
-    d.paste(KEY_B);
-    d.press(KeyCode::Enter);
+    d.submit(KEY_B);
     d.wait_for("✖ API key rejected").await;
     d.press(KeyCode::Esc);
     let frame = d.wait_for("the current key …21a4 is still active").await;
@@ -104,13 +99,8 @@ async fn a_failed_replacement_leaves_the_current_key_in_use() {
 
 #[tokio::test(start_paused = true)]
 async fn an_outage_degrades_keeping_the_facts_then_recovers() {
-    let (pleo, home) = (fake(), TestHome::new());
-    let mut d = started(&pleo, &home).await;
-    d.wait_for("Connected to Company ID").await;
-    pleo.fail_always(
-        Op::Introspect,
-        pleo_keys::pleo::ApiError::Server { status: 503 },
-    );
+    let (pleo, _home, mut d) = connected().await;
+    pleo.fail_always(Op::Introspect, ApiError::Server { status: 503 });
     let frame = d.wait_for("Pleo server error (503)").await;
     assert!(frame.contains(ACME), "last facts kept:\n{frame}");
     pleo.heal();
@@ -123,12 +113,10 @@ async fn an_outage_degrades_keeping_the_facts_then_recovers() {
 /// A server asking to wait a year is believed for an hour at most: the next check comes then.
 #[tokio::test(start_paused = true)]
 async fn a_year_long_retry_after_delays_the_next_check_by_an_hour_at_most() {
-    let (pleo, home) = (fake(), TestHome::new());
-    let mut d = started(&pleo, &home).await;
-    d.wait_for("Connected to Company ID").await;
+    let (pleo, _home, mut d) = connected().await;
     pleo.fail_always(
         Op::Introspect,
-        pleo_keys::pleo::ApiError::RateLimited {
+        ApiError::RateLimited {
             retry_after: Some(Duration::from_secs(365 * 24 * 3600)),
         },
     );
@@ -141,12 +129,9 @@ async fn a_year_long_retry_after_delays_the_next_check_by_an_hour_at_most() {
 
 #[tokio::test(start_paused = true)]
 async fn a_key_for_another_company_needs_confirmation() {
-    let (pleo, home) = (fake(), TestHome::new());
-    let mut d = started(&pleo, &home).await;
-    d.wait_for("Connected to Company ID").await;
+    let (_pleo, home, mut d) = connected().await;
     d.press(KeyCode::Char('k'));
-    d.paste(KEY_OTHER);
-    d.press(KeyCode::Enter);
+    d.submit(KEY_OTHER);
     d.wait_for("Switch this integration to the new company?")
         .await;
     d.press(KeyCode::Char('n'));
@@ -155,8 +140,7 @@ async fn a_key_for_another_company_needs_confirmation() {
     assert!(home.audit().contains("company_change_declined"));
     // Again, and this time switch.
     d.press(KeyCode::Char('k'));
-    d.paste(KEY_OTHER);
-    d.press(KeyCode::Enter);
+    d.submit(KEY_OTHER);
     d.wait_for("Switch this integration").await;
     d.press(KeyCode::Char('y'));
     d.wait_for(&format!("Connected to Company ID: {COBALT}"))
@@ -186,32 +170,27 @@ fn file_store(home: &TestHome, passphrase: Option<&str>) -> SecretStore {
     .unwrap()
 }
 
+/// `home`'s folder with the key kept in its encrypted file, unlocked by `passphrase` if given.
+fn on_file_store(home: TestHome, passphrase: Option<&str>) -> TestHome {
+    TestHome {
+        store: file_store(&home, passphrase),
+        dir: home.dir,
+    }
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_locked_key_file_is_unlocked_in_the_dashboard() {
     let pleo = fake();
-    let seeding = TestHome::new();
-    let home = TestHome {
-        store: file_store(&seeding, Some("pw")),
-        dir: seeding.dir,
-    };
-    assert!(
-        home.engine(pleo.clone())
-            .replace_key(key(KEY_A), &ReplaceOptions::default())
-            .await
-            .committed
-    );
+    let home = on_file_store(TestHome::new(), Some("pw"));
+    set_key(&home, &pleo, KEY_A).await;
     // A later run: the same file, no passphrase known.
-    let later = TestHome {
-        store: file_store(&home, None),
-        dir: home.dir,
-    };
+    let later = on_file_store(home, None);
     let mut d = Dashboard::launch(later.engine(pleo.clone()), None, None, EVERY);
     d.wait_for("Unlock the key store").await;
     d.type_text("nope");
     d.press(KeyCode::Enter);
     d.wait_for("Wrong passphrase").await;
-    d.paste("pw");
-    d.press(KeyCode::Enter);
+    d.submit("pw");
     d.wait_for("Connected to Company ID").await;
     // Checks go on without asking again.
     d.press(KeyCode::Char('r'));
@@ -228,34 +207,21 @@ async fn a_locked_key_file_is_unlocked_in_the_dashboard() {
 #[tokio::test(start_paused = true)]
 async fn a_new_key_file_asks_for_its_passphrase_twice_then_activates() {
     let pleo = fake();
-    let seeding = TestHome::new();
-    let home = TestHome {
-        store: file_store(&seeding, None),
-        dir: seeding.dir,
-    };
+    let home = on_file_store(TestHome::new(), None);
     let mut d = Dashboard::launch(home.engine(pleo.clone()), None, None, EVERY);
     d.wait_for("No API key yet").await;
     d.press(KeyCode::Char('k'));
-    d.paste(&format!("{KEY_A}\n"));
-    d.press(KeyCode::Enter);
+    d.submit(&format!("{KEY_A}\n"));
     d.wait_for("Choose a passphrase").await;
-    d.paste("first try");
-    d.press(KeyCode::Enter);
+    d.submit("first try");
     d.wait_for("same passphrase again").await;
-    d.paste("another");
-    d.press(KeyCode::Enter);
+    d.submit("another");
     d.wait_for("entries differ").await;
     for _ in 0..2 {
-        d.paste("s3cret pass");
-        d.press(KeyCode::Enter);
+        d.submit("s3cret pass");
     }
     d.wait_for("Connected to Company ID").await;
-    let reader = SecretStore::encrypted_file(
-        home.dir.path().join("key.age"),
-        Some(SecretString::from("s3cret pass".to_string())),
-        10,
-    )
-    .unwrap();
+    let reader = file_store(&home, Some("s3cret pass"));
     assert_eq!(
         reader.load().await.unwrap().map(|k| k.hint()),
         Some(key(KEY_A).hint())
@@ -296,12 +262,7 @@ async fn end_to_end_against_the_sandbox() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_key_set_by_another_process_shows_up_and_the_old_one_is_never_used_again() {
     let (pleo, home) = (fake(), TestHome::new());
-    assert!(
-        home.engine(pleo.clone())
-            .replace_key(key(KEY_A), &ReplaceOptions::default())
-            .await
-            .committed
-    );
+    set_key(&home, &pleo, KEY_A).await;
     let mut d = Dashboard::launch(
         home.engine(pleo.clone()),
         None,
@@ -310,12 +271,7 @@ async fn a_key_set_by_another_process_shows_up_and_the_old_one_is_never_used_aga
     );
     d.wait_for("● ACTIVE").await;
     // The CLI, another process on the same home.
-    let cli = home.engine(pleo.clone());
-    assert!(
-        cli.replace_key(key(KEY_B), &ReplaceOptions::default())
-            .await
-            .committed
-    );
+    set_key(&home, &pleo, KEY_B).await;
     pleo.clear_calls();
     let started = std::time::Instant::now();
     let frame = d.wait_for("now using …9b56").await;

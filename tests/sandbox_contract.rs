@@ -566,8 +566,7 @@ fn request_schema(method: &str) -> &'static str {
 async fn the_sandbox_rejects_every_body_the_schema_refuses() {
     let spec = spec();
     let api = Api::start().await;
-    let me = "/v1/installations/me";
-    let key = sandbox::HEALTHY_KEY;
+    let (me, key) = ("/v1/installations/me", sandbox::HEALTHY_KEY);
     let before = api
         .installation(&spec, "POST", me, key, Some(&json!({})))
         .await;
@@ -612,8 +611,7 @@ async fn the_sandbox_rejects_every_body_the_schema_refuses() {
 async fn every_valid_body_gets_a_valid_200() {
     let spec = spec();
     let api = Api::start().await;
-    let me = "/v1/installations/me";
-    let key = sandbox::HEALTHY_KEY;
+    let (me, key) = ("/v1/installations/me", sandbox::HEALTHY_KEY);
     let mut bodies = vec![
         ("POST", json!({})),
         ("POST", json!({"metadata": {}})),
@@ -694,13 +692,8 @@ async fn a_scripted_session_follows_the_spec() {
         assert!(status < 500, "{method} {path}: {status} {value}");
     }
     // Paths outside this spec are passed over, not counted.
-    api.send(
-        "GET",
-        &format!("/v1/companies/{}", sandbox::ACME_ID),
-        key,
-        None,
-    )
-    .await;
+    let company = format!("/v1/companies/{}", sandbox::ACME_ID);
+    api.send("GET", &company, key, None).await;
     let requests = api.sandbox.control().requests();
     assert_eq!(requests.len(), script.len() + 1);
     assert_eq!(
@@ -729,13 +722,8 @@ async fn the_log_walker_catches_what_the_spec_forbids() {
     api.send("POST", me, key, Some(&json!({}))).await;
     api.send("GET", &format!("{me}?company_id=not-a-uuid"), key, None)
         .await;
-    api.send(
-        "GET",
-        &format!("{me}?companyId={}", sandbox::ACME_ID),
-        key,
-        None,
-    )
-    .await;
+    let camel_case = format!("{me}?companyId={}", sandbox::ACME_ID);
+    api.send("GET", &camel_case, key, None).await;
     // company_id on a write from a company-level key: not documented, and not the org-key case.
     api.send("PUT", &acme, key, Some(&json!({"status": "ACTIVATED"})))
         .await;

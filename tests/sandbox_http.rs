@@ -89,16 +89,44 @@ impl Api {
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
-    /// `GET /_sandbox/state`.
-    async fn state(&self) -> Value {
+    /// The status of the healthy key's introspection.
+    async fn introspect_healthy(&self) -> u16 {
+        self.get("/v1/introspect", sandbox::HEALTHY_KEY)
+            .await
+            .status
+    }
+
+    /// `GET /_sandbox/state`, as it is sent.
+    async fn state_text(&self) -> String {
         let resp = self
             .http
             .get(format!("{}/_sandbox/state", self.sandbox.url()))
             .send()
             .await
             .expect("state");
-        let text = resp.text().await.expect("state body");
-        serde_json::from_str(&text).expect("state JSON")
+        resp.text().await.expect("state body")
+    }
+
+    /// `GET /_sandbox/state`.
+    async fn state(&self) -> Value {
+        serde_json::from_str(&self.state_text().await).expect("state JSON")
+    }
+
+    /// The names of the companies in the Northwind organisation, as `key` lists them; and the
+    /// whole answer.
+    async fn northwind(&self, key: &str) -> (Vec<String>, Value) {
+        let list = format!(
+            "/v1/companies?organization_id={}",
+            sandbox::NORTHWIND_ORG_ID
+        );
+        let companies = self.get(&list, key).await.json();
+        let names = companies["data"]
+            .as_array()
+            .expect("data")
+            .iter()
+            .filter_map(|c| c["name"].as_str().map(str::to_owned))
+            .collect();
+        (names, companies)
     }
 }
 
@@ -185,10 +213,7 @@ async fn rate_limit_in_both_forms_then_runs_out() {
             json!({"type": "TOO_MANY_REQUESTS", "message": "Rate limit exceeded"})
         );
     }
-    assert_eq!(
-        api.get("/v1/introspect", sandbox::HEALTHY_KEY).await.status,
-        200
-    );
+    assert_eq!(api.introspect_healthy().await, 200);
 
     control.rate_limit(RetryAfter::HttpDate(120), Some(1));
     let a = api.get("/v1/introspect", sandbox::HEALTHY_KEY).await;
@@ -200,10 +225,7 @@ async fn rate_limit_in_both_forms_then_runs_out() {
             .expect("an IMF-fixdate");
     let ahead = when.as_second() - jiff::Timestamp::now().as_second();
     assert!((100..=121).contains(&ahead), "{date} is {ahead}s ahead");
-    assert_eq!(
-        api.get("/v1/introspect", sandbox::HEALTHY_KEY).await.status,
-        200
-    );
+    assert_eq!(api.introspect_healthy().await, 200);
 }
 
 #[tokio::test]
@@ -216,10 +238,7 @@ async fn outages_then_recovery() {
         assert_eq!((a.status, a.content_type.as_str()), (503, JSON));
         assert_eq!(a.json()["type"], "SERVICE_UNAVAILABLE");
     }
-    assert_eq!(
-        api.get("/v1/introspect", sandbox::HEALTHY_KEY).await.status,
-        200
-    );
+    assert_eq!(api.introspect_healthy().await, 200);
 
     control.outage(502, None);
     for _ in 0..3 {
@@ -236,10 +255,7 @@ async fn outages_then_recovery() {
     let a = api.get("/v1/introspect", sandbox::HEALTHY_KEY).await;
     assert_eq!((a.status, a.content_type.as_str()), (500, JSON));
     control.clear_faults();
-    assert_eq!(
-        api.get("/v1/introspect", sandbox::HEALTHY_KEY).await.status,
-        200
-    );
+    assert_eq!(api.introspect_healthy().await, 200);
 }
 
 #[tokio::test]
@@ -294,17 +310,7 @@ async fn org_key_installation_with_company_id() {
     assert_eq!(mine["metadata"], json!({"by": {"name": "org"}}));
     // Without company_id the org key addresses the organisation, which has none yet.
     assert_eq!(api.get("/v1/installations/me", org).await.status, 404);
-    let list = format!(
-        "/v1/companies?organization_id={}",
-        sandbox::NORTHWIND_ORG_ID
-    );
-    let companies = api.get(&list, org).await.json();
-    let names: Vec<&str> = companies["data"]
-        .as_array()
-        .expect("data")
-        .iter()
-        .filter_map(|c| c["name"].as_str())
-        .collect();
+    let (names, companies) = api.northwind(org).await;
     assert_eq!(names, [sandbox::ACME_NAME, sandbox::BOREALIS_NAME]);
     assert_eq!(companies["pagination"]["total"], 2);
 }
@@ -386,13 +392,7 @@ async fn http_switches() {
         400
     );
 
-    let state_resp = api
-        .http
-        .get(format!("{}/_sandbox/state", api.sandbox.url()))
-        .send()
-        .await
-        .expect("state");
-    let text = state_resp.text().await.expect("body");
+    let text = api.state_text().await;
     assert!(
         !text.contains(sandbox::HEALTHY_KEY),
         "the state must not show keys"
@@ -408,10 +408,7 @@ async fn http_switches() {
 
     assert_eq!(api.switch("faults/clear", None).await.0, 200);
     assert_eq!(api.switch("reset", None).await.0, 200);
-    assert_eq!(
-        api.get("/v1/introspect", sandbox::HEALTHY_KEY).await.status,
-        200
-    );
+    assert_eq!(api.introspect_healthy().await, 200);
     assert_eq!(
         api.get("/v1/installations/me", sandbox::HEALTHY_KEY)
             .await
@@ -691,17 +688,7 @@ async fn hostile_text_reaches_names_errors_and_introspect() {
     assert!(name.contains("\u{1b}]52;c;") && name.contains("\r\nFAKE: OK"));
     assert!(name.ends_with('\u{202e}'));
 
-    let list = format!(
-        "/v1/companies?organization_id={}",
-        sandbox::NORTHWIND_ORG_ID
-    );
-    let companies = api.get(&list, sandbox::ORG_KEY).await.json();
-    let names: Vec<&str> = companies["data"]
-        .as_array()
-        .expect("data")
-        .iter()
-        .filter_map(|c| c["name"].as_str())
-        .collect();
+    let (names, _) = api.northwind(sandbox::ORG_KEY).await;
     assert_eq!(names.len(), 2);
     assert!(names.iter().all(|n| has_controls(n)), "{names:?}");
 

@@ -64,6 +64,17 @@ fn render(app: &App, w: u16, h: u16) -> String {
     text_of(&buffer(app, w, h))
 }
 
+/// Asserts the screen shows each of `parts`.
+#[track_caller]
+fn assert_shows(text: &str, parts: &[&str]) {
+    for part in parts {
+        assert!(
+            text.contains(part),
+            "{part:?} is not on the screen:\n{text}"
+        );
+    }
+}
+
 fn snap(name: &str, app: &App, w: u16, h: u16) -> String {
     let text = render(app, w, h);
     insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
@@ -76,15 +87,13 @@ fn snap(name: &str, app: &App, w: u16, h: u16) -> String {
 fn active() {
     let app = app_in("staging");
     let text = snap("active_80x24", &app, 80, 24);
-    assert!(text.contains("● ACTIVE"));
-    assert!(text.contains(ACME));
+    assert_shows(&text, &["● ACTIVE", ACME]);
     snap("active_160x48", &app, 160, 48);
     let mut app = app_in("production");
     app.check_in_flight = true;
     app.spinner = 2;
     let text = snap("active_production_checking_80x24", &app, 80, 24);
-    assert!(text.contains("PRODUCTION"));
-    assert!(text.contains("checking…"));
+    assert_shows(&text, &["PRODUCTION", "checking…"]);
 }
 
 #[test]
@@ -95,8 +104,7 @@ fn active_with_success_notice() {
         format!("Connected to Company ID: {ACME} (Acme Sandbox ApS)."),
     ));
     let text = snap("active_notice_custom_80x24", &app, 80, 24);
-    assert!(text.contains("✔ Connected"));
-    assert!(text.contains("CUSTOM"));
+    assert_shows(&text, &["✔ Connected", "CUSTOM"]);
 }
 
 #[test]
@@ -112,9 +120,14 @@ fn activating() {
 fn welcome() {
     let app = empty_app(Environment::Production, false);
     let text = snap("welcome_80x24", &app, 80, 24);
-    assert!(text.contains("○ NOT CONFIGURED"));
-    assert!(text.contains("Settings → API keys"));
-    assert!(text.contains("Press k to enter it"));
+    assert_shows(
+        &text,
+        &[
+            "○ NOT CONFIGURED",
+            "Settings → API keys",
+            "Press k to enter it",
+        ],
+    );
     snap("welcome_160x48", &app, 160, 48);
 }
 
@@ -123,8 +136,7 @@ fn key_rejected() {
     let mut app = failed_app(Lifecycle::KeyRejected);
     app.next_check_at = None;
     let text = snap("key_rejected_80x24", &app, 80, 24);
-    assert!(text.contains("✖ KEY REJECTED"));
-    assert!(text.contains("API key rejected"));
+    assert_shows(&text, &["✖ KEY REJECTED", "API key rejected"]);
 }
 
 #[test]
@@ -153,8 +165,7 @@ fn installation_inactive_not_entitled() {
         f.installation_status = InstallationStatus::Error;
     }
     let text = snap("installation_inactive_80x24", &app, 80, 24);
-    assert!(text.contains("✖ INSTALLATION INACTIVE"));
-    assert!(text.contains("NOT_ENTITLED"));
+    assert_shows(&text, &["✖ INSTALLATION INACTIVE", "NOT_ENTITLED"]);
 }
 
 #[test]
@@ -186,8 +197,7 @@ fn replacement_pending() {
     });
     app.next_check_at = None;
     let text = snap("replacement_pending_80x24", &app, 80, 24);
-    assert!(text.contains("▲ REPLACEMENT PENDING"));
-    assert!(text.contains("being checked again"));
+    assert_shows(&text, &["▲ REPLACEMENT PENDING", "being checked again"]);
 }
 
 #[test]
@@ -197,9 +207,10 @@ fn degraded() {
     }));
     app.next_check_at = Some(secs_ahead(30));
     let text = snap("degraded_rate_limited_80x24", &app, 80, 24);
-    assert!(text.contains("▲ DEGRADED"));
-    assert!(text.contains("retrying in 30 s"));
-    assert!(text.contains("Connection (last good)"));
+    assert_shows(
+        &text,
+        &["▲ DEGRADED", "retrying in 30 s", "Connection (last good)"],
+    );
 
     let mut app = failed_app(Lifecycle::Degraded(Degradation::Unreachable {
         detail: "connection refused".into(),
@@ -233,8 +244,7 @@ fn active_expiring_in_7_days() {
         f.expires_on = Some(jiff::civil::date(2026, 12, 5));
     }
     let text = snap("active_expiry_7_days_80x24", &app, 80, 24);
-    assert!(text.contains("2026-12-05, in 7 days"));
-    assert!(text.contains("expires in 7 days"));
+    assert_shows(&text, &["2026-12-05, in 7 days", "expires in 7 days"]);
 }
 
 fn typed_entry() -> KeyEntry {
@@ -280,8 +290,7 @@ fn key_modal_expiry_focused_and_error() {
     );
     app.overlay = Overlay::KeyEntry(entry);
     let text = snap("key_modal_error_80x24", &app, 80, 24);
-    assert!(text.contains("› Expires"));
-    assert!(text.contains("✖ API key rejected"));
+    assert_shows(&text, &["› Expires", "✖ API key rejected"]);
     assert!(!text.contains("0f3c9a"));
 }
 
@@ -316,8 +325,10 @@ fn confirm_company() {
         busy: false,
     });
     let text = snap("confirm_company_80x24", &app, 80, 24);
-    assert!(text.contains("Switch this integration to the new company?"));
-    assert!(text.contains(COBALT));
+    assert_shows(
+        &text,
+        &["Switch this integration to the new company?", COBALT],
+    );
     assert!(!text.contains("0f3c9a"));
 }
 
@@ -345,33 +356,45 @@ fn company_picker() {
     assert!(text.contains("› Borealis Sandbox AB"));
 }
 
+/// Unlocking a key file after a wrong try, and choosing a passphrase for a new one.
 #[test]
-fn passphrase_prompt() {
-    let mut app = empty_app(Environment::Staging, true);
-    app.ctx.store = "encrypted file (/home/op/.local/share/pleo-keys/key.age)".into();
-    app.overlay = Overlay::Passphrase(PassphrasePrompt {
+fn passphrase_prompts() {
+    let retry = PassphrasePrompt {
         text: Zeroizing::new("hunter2hunter2".into()),
         error: Some("wrong passphrase for the key file: try again.".into()),
         busy: false,
         ..PassphrasePrompt::default()
-    });
-    let text = snap("passphrase_80x24", &app, 80, 24);
-    assert!(text.contains("wrong passphrase"));
-    assert!(!text.contains("hunter"));
-}
-
-#[test]
-fn new_passphrase_prompt() {
-    let mut app = empty_app(Environment::Staging, false);
-    app.ctx.store = "encrypted file /home/op/.local/state/pleo-keys/key.age".into();
-    app.overlay = Overlay::Passphrase(PassphrasePrompt {
+    };
+    let new = PassphrasePrompt {
         text: Zeroizing::new("hunter2".into()),
         creating: true,
         ..PassphrasePrompt::default()
-    });
-    let text = snap("passphrase_new_80x24", &app, 80, 24);
-    assert!(text.contains("Choose a passphrase"));
-    assert!(!text.contains("hunter"));
+    };
+    let unlock_store = "encrypted file (/home/op/.local/share/pleo-keys/key.age)";
+    let new_store = "encrypted file /home/op/.local/state/pleo-keys/key.age";
+    for (name, has_key, store, prompt, shows) in [
+        (
+            "passphrase_80x24",
+            true,
+            unlock_store,
+            retry,
+            "wrong passphrase",
+        ),
+        (
+            "passphrase_new_80x24",
+            false,
+            new_store,
+            new,
+            "Choose a passphrase",
+        ),
+    ] {
+        let mut app = empty_app(Environment::Staging, has_key);
+        app.ctx.store = store.into();
+        app.overlay = Overlay::Passphrase(prompt);
+        let text = snap(name, &app, 80, 24);
+        assert!(text.contains(shows), "{name}");
+        assert!(!text.contains("hunter"), "{name}");
+    }
 }
 
 #[test]
@@ -382,8 +405,10 @@ fn help() {
     for b in pleo_keys::app::KEYMAP {
         assert!(text.contains(b.help), "{}", b.help);
     }
-    assert!(text.contains("/home/op/.config/pleo-keys/config.toml"));
-    assert!(text.contains("pleo-keys 0.1.0"));
+    assert_shows(
+        &text,
+        &["/home/op/.config/pleo-keys/config.toml", "pleo-keys 0.1.0"],
+    );
     snap("help_160x48", &app, 160, 48);
 }
 
@@ -417,8 +442,7 @@ fn many_calls_scrolled() {
     app.calls = calls(500);
     app.calls_scroll = 10;
     let text = snap("calls_500_scrolled_80x24", &app, 80, 24);
-    assert!(text.contains("11–"));
-    assert!(text.contains("of 500"));
+    assert_shows(&text, &["11–", "of 500"]);
     snap("calls_500_scrolled_160x48", &app, 160, 48);
 }
 
@@ -555,8 +579,7 @@ fn expiry_modal() {
         busy: false,
     });
     let text = snap("expiry_modal_80x24", &app, 80, 24);
-    assert!(text.contains("Key expiry date"));
-    assert!(text.contains("Enter record"));
+    assert_shows(&text, &["Key expiry date", "Enter record"]);
 }
 
 #[test]

@@ -307,11 +307,12 @@ fn a_failed_replacement_says_the_current_key_is_still_active() {
     );
 }
 
-fn mismatch(a: &mut App, attempt: Attempt, generation: u64) {
+/// The activation of `attempt` ends finding the key is for `got` (named `name`), not Acme.
+fn mismatch(a: &mut App, attempt: Attempt, generation: u64, got: &str, name: &str) {
     let mut o = failed_outcome(Lifecycle::CompanyMismatch {
         expected: company(ACME),
-        got: company(COBALT),
-        got_name: Some(Text::new("Cobalt")),
+        got: company(got),
+        got_name: Some(Text::new(name)),
     });
     o.replaced = Some(Replaced::Kept {
         current: key(KEY_A).id(),
@@ -324,7 +325,7 @@ fn mismatch(a: &mut App, attempt: Attempt, generation: u64) {
 fn declining_a_company_change_keeps_the_current_key_and_records_the_answer() {
     let mut a = active();
     let (generation, attempt) = attempt_of(&paste_key(&mut a, KEY_OTHER));
-    mismatch(&mut a, attempt, generation);
+    mismatch(&mut a, attempt, generation, COBALT, "Cobalt");
     let Overlay::ConfirmCompany(c) = &a.overlay else {
         panic!("{:?}", a.overlay)
     };
@@ -356,7 +357,7 @@ fn declining_a_company_change_keeps_the_current_key_and_records_the_answer() {
 fn confirming_reruns_activation_with_confirmation() {
     let mut a = active();
     let (generation, attempt) = attempt_of(&paste_key(&mut a, KEY_OTHER));
-    mismatch(&mut a, attempt, generation);
+    mismatch(&mut a, attempt, generation, COBALT, "Cobalt");
     let (generation, attempt) = attempt_of(&update(&mut a, press(KeyCode::Char('y'))));
     assert_eq!(generation, 2);
     assert_eq!(attempt.opts.company_change, CompanyChange::Confirm);
@@ -394,16 +395,7 @@ fn an_organisation_key_for_another_company_asks_once_and_does_not_loop() {
     let (generation, attempt) = attempt_of(&update(&mut a, press(KeyCode::Enter)));
     assert_eq!(attempt.opts.company, Some(company(BOREALIS)));
     // Borealis is not the connected company: confirm the switch.
-    let mut o = failed_outcome(Lifecycle::CompanyMismatch {
-        expected: company(ACME),
-        got: company(BOREALIS),
-        got_name: Some(Text::new("Borealis")),
-    });
-    o.replaced = Some(Replaced::Kept {
-        current: key(KEY_A).id(),
-        check: None,
-    });
-    activation_done(&mut a, generation, o, attempt);
+    mismatch(&mut a, attempt, generation, BOREALIS, "Borealis");
     let (_, attempt) = attempt_of(&update(&mut a, press(KeyCode::Char('y'))));
     assert_eq!(
         attempt.opts.company,

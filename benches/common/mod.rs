@@ -7,53 +7,23 @@ pub mod fixtures;
 
 use pleo_keys::app::App;
 use pleo_keys::domain::Environment;
-use pleo_keys::pleo::{CallOutcome, CallRecord};
-use pleo_keys::sandbox::ACME_ID;
+use pleo_keys::pleo::CallRecord;
 use std::collections::VecDeque;
-use std::time::Duration;
 
 pub use fixtures::now;
 
-fn secs_ago(s: i64) -> jiff::Timestamp {
-    now() - jiff::SignedDuration::from_secs(s)
-}
-
 /// The `i`th call of a revalidation-shaped stream: mostly 200s, some 429s and a transport failure.
 pub fn call(i: usize) -> CallRecord {
-    let (method, path, outcome) = match i % 7 {
-        0 | 3 => (
-            "GET",
-            "/v1/introspect".to_string(),
-            CallOutcome::Status(200),
-        ),
-        1 | 4 => (
-            "GET",
-            format!("/v1/installations/me?company_id={ACME_ID}"),
-            CallOutcome::Status(200),
-        ),
-        2 => (
-            "GET",
-            format!("/v1/companies/{ACME_ID}"),
-            CallOutcome::Status(200),
-        ),
-        5 => (
-            "POST",
-            format!("/v1/installations/me/activate?company_id={ACME_ID}"),
-            CallOutcome::Status(429),
-        ),
-        _ => (
-            "GET",
-            "/v1/introspect".to_string(),
-            CallOutcome::Failed("timeout"),
-        ),
+    // Of every seven: introspect and the installation twice each, the company, a 429, a timeout.
+    let kind = match i % 7 {
+        0 | 3 => 0,
+        1 | 4 => 1,
+        2 => 2,
+        5 => 3,
+        _ => 4,
     };
-    CallRecord {
-        at: secs_ago(3600) + jiff::SignedDuration::from_secs(i as i64 * 7),
-        method,
-        path,
-        outcome,
-        latency: Duration::from_millis(40 + (i as u64 * 37) % 900),
-    }
+    let at = fixtures::secs_ago(3600) + jiff::SignedDuration::from_secs(i as i64 * 7);
+    fixtures::call_of(kind, i, "/v1/introspect", at)
 }
 
 pub fn calls(n: usize) -> VecDeque<CallRecord> {
@@ -70,6 +40,30 @@ pub fn active_app(n: usize) -> App {
     app.calls = calls(n);
     app
 }
+
+/// A bench's `main`, running `$bench(criterion, group name)` (generic over the measurement) twice:
+/// in wall time as `$name`, and in the bench thread's CPU time (what it costs when it gets a core)
+/// as `$name (thread cpu)`.
+macro_rules! wall_and_cpu_main {
+    ($bench:ident, $name:literal) => {
+        fn wall(c: &mut criterion::Criterion) {
+            $bench(c, $name);
+        }
+
+        fn cpu(c: &mut criterion::Criterion<$crate::common::ThreadCpu>) {
+            $bench(c, concat!($name, " (thread cpu)"));
+        }
+
+        criterion::criterion_group!(wall_time, wall);
+        criterion::criterion_group! {
+            name = cpu_time;
+            config = criterion::Criterion::default().with_measurement($crate::common::ThreadCpu);
+            targets = cpu
+        }
+        criterion::criterion_main!(wall_time, cpu_time);
+    };
+}
+pub(crate) use wall_and_cpu_main;
 
 /// Criterion measurement of this thread's CPU time (`CLOCK_THREAD_CPUTIME_ID`) instead of wall
 /// time: on a shared 2-core machine with other builds running, wall time also counts the time

@@ -16,6 +16,15 @@ pub struct Out {
 }
 
 impl Out {
+    /// Asserts the exit code and the JSON's `reason`; the JSON, for the rest.
+    #[track_caller]
+    pub fn verdict(&self, code: i32, reason: &str) -> Value {
+        assert_eq!(self.code, code, "{}{}", self.stdout, self.stderr);
+        let j = self.json();
+        assert_eq!(j["reason"], reason);
+        j
+    }
+
     pub fn json(&self) -> Value {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
             panic!(
@@ -24,6 +33,19 @@ impl Out {
             )
         })
     }
+}
+
+/// The binary on the key file in `home`, against `url`, unlocked by `passphrase`; the caller adds
+/// the command and stdio.
+pub fn command(home: &Path, url: &str, passphrase: &str) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pleo-keys"));
+    cmd.arg("--home")
+        .arg(home)
+        .args(["--base-url", url, "--secret-store", "file"])
+        .env("PLEO_KEYS_PASSPHRASE", passphrase)
+        .env("PLEO_KEYS_SCRYPT_WORK_FACTOR", "10")
+        .env_remove("PLEO_API_KEY");
+    cmd
 }
 
 pub struct World {

@@ -196,6 +196,12 @@ impl Dashboard {
         let _ = self.input.send(Event::Paste(text.to_string()));
     }
 
+    /// Paste `text` and press Enter, as an operator answering a prompt.
+    pub fn submit(&self, text: &str) {
+        self.paste(text);
+        self.press(KeyCode::Enter);
+    }
+
     pub fn type_text(&self, text: &str) {
         for c in text.chars() {
             self.press(KeyCode::Char(c));

@@ -259,6 +259,57 @@ impl FakePleo {
             error_code: code.clone().map(Into::into),
         })
     }
+
+    /// Get, create and activate: logged as `name`, the key authenticated and the company found
+    /// alike; then what `op` does to that company's installation, which is returned.
+    fn installation_call<'a>(
+        &'a self,
+        op: Op,
+        name: &'static str,
+        key: &'a ApiKey,
+        company: Option<CompanyId>,
+    ) -> ApiFuture<'a, Installation> {
+        Box::pin(async move {
+            let k = self
+                .enter(op, format!("{name} {}", show(company)), key)
+                .await?;
+            let c = self.target(&k, company)?;
+            self.apply(op, c)?;
+            self.installation_of(c).ok_or_else(not_found)
+        })
+    }
+
+    /// What `op` does to the installation: a create adds an activated one where there is none,
+    /// an activate needs one; a get changes nothing.
+    fn apply(&self, op: Op, c: CompanyId) -> Result<(), ApiError> {
+        let mut s = self.lock();
+        match (op, s.installations.get_mut(&c)) {
+            (Op::CreateInstallation, None) => {
+                s.installations
+                    .insert(c, (InstallationStatus::Activated, None));
+            }
+            (Op::ActivateInstallation, None) => return Err(not_found()),
+            // An installation Pleo keeps in ERROR stays so.
+            (Op::ActivateInstallation, Some(inst)) if inst.1.is_none() => {
+                inst.0 = InstallationStatus::Activated;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// The three installation calls of [`PleoApi`] share a signature and differ only in the op.
+macro_rules! installation_calls {
+    ($($name:ident => $op:expr),* $(,)?) => {$(
+        fn $name<'a>(
+            &'a self,
+            key: &'a ApiKey,
+            company: Option<CompanyId>,
+        ) -> ApiFuture<'a, Installation> {
+            self.installation_call($op, stringify!($name), key, company)
+        }
+    )*};
 }
 
 fn not_found() -> ApiError {
@@ -289,73 +340,10 @@ impl PleoApi for FakePleo {
         })
     }
 
-    fn get_installation<'a>(
-        &'a self,
-        key: &'a ApiKey,
-        company: Option<CompanyId>,
-    ) -> ApiFuture<'a, Installation> {
-        Box::pin(async move {
-            let k = self
-                .enter(
-                    Op::GetInstallation,
-                    format!("get_installation {}", show(company)),
-                    key,
-                )
-                .await?;
-            let c = self.target(&k, company)?;
-            self.installation_of(c).ok_or_else(not_found)
-        })
-    }
-
-    fn create_installation<'a>(
-        &'a self,
-        key: &'a ApiKey,
-        company: Option<CompanyId>,
-    ) -> ApiFuture<'a, Installation> {
-        Box::pin(async move {
-            let k = self
-                .enter(
-                    Op::CreateInstallation,
-                    format!("create_installation {}", show(company)),
-                    key,
-                )
-                .await?;
-            let c = self.target(&k, company)?;
-            if self.installation_of(c).is_none() {
-                self.lock()
-                    .installations
-                    .insert(c, (InstallationStatus::Activated, None));
-            }
-            self.installation_of(c).ok_or_else(not_found)
-        })
-    }
-
-    fn activate_installation<'a>(
-        &'a self,
-        key: &'a ApiKey,
-        company: Option<CompanyId>,
-    ) -> ApiFuture<'a, Installation> {
-        Box::pin(async move {
-            let k = self
-                .enter(
-                    Op::ActivateInstallation,
-                    format!("activate_installation {}", show(company)),
-                    key,
-                )
-                .await?;
-            let c = self.target(&k, company)?;
-            {
-                let mut s = self.lock();
-                let Some(inst) = s.installations.get_mut(&c) else {
-                    return Err(not_found());
-                };
-                // An installation Pleo keeps in ERROR stays so.
-                if inst.1.is_none() {
-                    inst.0 = InstallationStatus::Activated;
-                }
-            }
-            self.installation_of(c).ok_or_else(not_found)
-        })
+    installation_calls! {
+        get_installation => Op::GetInstallation,
+        create_installation => Op::CreateInstallation,
+        activate_installation => Op::ActivateInstallation,
     }
 
     fn get_company<'a>(&'a self, key: &'a ApiKey, id: CompanyId) -> ApiFuture<'a, Company> {
@@ -387,14 +375,9 @@ impl PleoApi for FakePleo {
         key: &'a ApiKey,
         organization: OrganizationId,
     ) -> ApiFuture<'a, Vec<Company>> {
+        let line = format!("list_companies {organization}");
         Box::pin(async move {
-            let k = self
-                .enter(
-                    Op::ListCompanies,
-                    format!("list_companies {organization}"),
-                    key,
-                )
-                .await?;
+            let k = self.enter(Op::ListCompanies, line, key).await?;
             if !k.scopes.contains("companies:read") {
                 return Err(ApiError::Forbidden {
                     error_type: None,

@@ -105,44 +105,45 @@ pub fn known_facts() -> ConnectionFacts {
     }
 }
 
+/// A call of the `kind`th of five sorts a dashboard sees: introspect, the installation and the
+/// company read, a rate-limited activate and a timed-out introspect. Its latency varies with `i`.
+pub fn call_of(kind: usize, i: usize, introspect: &str, at: jiff::Timestamp) -> CallRecord {
+    let (method, path, outcome) = match kind {
+        0 => ("GET", introspect.to_string(), CallOutcome::Status(200)),
+        1 => (
+            "GET",
+            format!("/v1/installations/me?company_id={ACME}"),
+            CallOutcome::Status(200),
+        ),
+        2 => (
+            "GET",
+            format!("/v1/companies/{ACME}"),
+            CallOutcome::Status(200),
+        ),
+        3 => (
+            "POST",
+            format!("/v1/installations/me/activate?company_id={ACME}"),
+            CallOutcome::Status(429),
+        ),
+        _ => (
+            "GET",
+            introspect.to_string(),
+            CallOutcome::Failed("timeout"),
+        ),
+    };
+    CallRecord {
+        at,
+        method,
+        path,
+        outcome,
+        latency: Duration::from_millis(40 + (i as u64 * 37) % 900),
+    }
+}
+
+/// `n` calls, one of each sort in turn, seven seconds apart up to now.
 pub fn calls(n: usize) -> std::collections::VecDeque<CallRecord> {
     (0..n)
-        .map(|i| {
-            let (method, path, outcome) = match i % 5 {
-                0 => (
-                    "GET",
-                    "/v2/introspect".to_string(),
-                    CallOutcome::Status(200),
-                ),
-                1 => (
-                    "GET",
-                    format!("/v1/installations/me?company_id={ACME}"),
-                    CallOutcome::Status(200),
-                ),
-                2 => (
-                    "GET",
-                    format!("/v1/companies/{ACME}"),
-                    CallOutcome::Status(200),
-                ),
-                3 => (
-                    "POST",
-                    format!("/v1/installations/me/activate?company_id={ACME}"),
-                    CallOutcome::Status(429),
-                ),
-                _ => (
-                    "GET",
-                    "/v2/introspect".to_string(),
-                    CallOutcome::Failed("timeout"),
-                ),
-            };
-            CallRecord {
-                at: secs_ago(((n - i) * 7) as i64),
-                method,
-                path,
-                outcome,
-                latency: Duration::from_millis(40 + (i as u64 * 37) % 900),
-            }
-        })
+        .map(|i| call_of(i % 5, i, "/v2/introspect", secs_ago(((n - i) * 7) as i64)))
         .collect()
 }
 

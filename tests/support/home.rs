@@ -75,6 +75,11 @@ impl TestHome {
         std::fs::read(self.paths().state_file).ok()
     }
 
+    /// Whether a replacement's marker file is still there.
+    pub fn marker_left(&self) -> bool {
+        self.paths().replacement_file.exists()
+    }
+
     pub fn audit(&self) -> String {
         std::fs::read_to_string(self.paths().audit_log).unwrap_or_default()
     }

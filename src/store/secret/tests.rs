@@ -12,6 +12,18 @@ fn pass(p: &str) -> SecretString {
     SecretString::from(p.to_owned())
 }
 
+/// Where a key file goes in a fresh folder (removed when the guard is dropped).
+fn key_file() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("key.age");
+    (tmp, path)
+}
+
+/// The file store at `path`, unlocked by `passphrase` if given.
+fn file_store(path: &std::path::Path, passphrase: Option<&str>) -> SecretStore {
+    SecretStore::encrypted_file(path.to_path_buf(), passphrase.map(pass), 10).unwrap()
+}
+
 #[tokio::test]
 async fn memory_store_save_load_delete() {
     let store = SecretStore::in_memory();
@@ -119,12 +131,11 @@ async fn file_store_round_trip_and_it_never_prompts() {
 
 #[tokio::test]
 async fn a_key_file_replaced_by_another_process_is_read_again() {
-    let tmp = tempfile::tempdir().unwrap();
-    let path = tmp.path().join("key.age");
-    let dashboard = SecretStore::encrypted_file(path.clone(), Some(pass("pw")), 10).unwrap();
+    let (_tmp, path) = key_file();
+    let dashboard = file_store(&path, Some("pw"));
     dashboard.save(&key(KEY)).await.unwrap();
     assert_eq!(dashboard.load().await.unwrap().unwrap().expose(), KEY);
-    let cli = SecretStore::encrypted_file(path.clone(), Some(pass("pw")), 10).unwrap();
+    let cli = file_store(&path, Some("pw"));
     cli.save(&key(OTHER)).await.unwrap();
     assert_eq!(
         dashboard.load().await.unwrap().unwrap().expose(),
@@ -140,12 +151,11 @@ async fn a_key_file_replaced_by_another_process_is_read_again() {
 
 #[tokio::test]
 async fn the_passphrase_can_be_changed() {
-    let tmp = tempfile::tempdir().unwrap();
-    let path = tmp.path().join("key.age");
-    let store = SecretStore::encrypted_file(path.clone(), Some(pass("old")), 10).unwrap();
+    let (_tmp, path) = key_file();
+    let store = file_store(&path, Some("old"));
     store.save(&key(KEY)).await.unwrap();
     store.change_passphrase(pass("new")).await.unwrap();
-    let old = SecretStore::encrypted_file(path.clone(), None, 10).unwrap();
+    let old = file_store(&path, None);
     assert!(
         old.unlock(pass("old"))
             .await
@@ -157,19 +167,17 @@ async fn the_passphrase_can_be_changed() {
 
 #[tokio::test]
 async fn wrong_passphrase_is_named() {
-    let tmp = tempfile::tempdir().unwrap();
-    let path = tmp.path().join("key.age");
-    let store = SecretStore::encrypted_file(path.clone(), Some(pass("right")), 10).unwrap();
+    let (_tmp, path) = key_file();
+    let store = file_store(&path, Some("right"));
     store.save(&key(KEY)).await.unwrap();
-    let other = SecretStore::encrypted_file(path.clone(), Some(pass("wrong")), 10).unwrap();
-    let err = other.load().await.unwrap_err();
+    let err = file_store(&path, Some("wrong")).load().await.unwrap_err();
     assert!(err.is_wrong_passphrase(), "{err}");
     assert!(
         err.to_string()
             .starts_with(&format!("wrong passphrase for {}", path.display())),
         "{err}"
     );
-    let locked = SecretStore::encrypted_file(path.clone(), None, 10).unwrap();
+    let locked = file_store(&path, None);
     let err = locked.unlock(pass("wrong")).await.unwrap_err();
     assert!(err.is_wrong_passphrase());
     assert_eq!(
@@ -182,12 +190,10 @@ async fn wrong_passphrase_is_named() {
 #[tokio::test]
 async fn group_readable_file_is_refused() {
     use std::os::unix::fs::PermissionsExt;
-    let tmp = tempfile::tempdir().unwrap();
-    let path = tmp.path().join("key.age");
-    let store = SecretStore::encrypted_file(path.clone(), Some(pass("pw")), 10).unwrap();
-    store.save(&key(KEY)).await.unwrap();
+    let (_tmp, path) = key_file();
+    file_store(&path, Some("pw")).save(&key(KEY)).await.unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let fresh = SecretStore::encrypted_file(path.clone(), Some(pass("pw")), 10).unwrap();
+    let fresh = file_store(&path, Some("pw"));
     let msg = fresh.load().await.unwrap_err().to_string();
     assert!(
         msg.contains(&format!("chmod 600 {}", path.display())),
@@ -197,10 +203,8 @@ async fn group_readable_file_is_refused() {
 
 #[tokio::test]
 async fn empty_passphrase_and_bad_work_factor_are_refused() {
-    let tmp = tempfile::tempdir().unwrap();
-    let path = tmp.path().join("key.age");
-    let store = SecretStore::encrypted_file(path.clone(), None, 10).unwrap();
-    let err = store.unlock(pass("")).await.unwrap_err();
+    let (_tmp, path) = key_file();
+    let err = file_store(&path, None).unlock(pass("")).await.unwrap_err();
     assert!(matches!(err, StoreError::EmptyPassphrase { .. }), "{err}");
     assert!(!path.exists());
     assert!(SecretStore::encrypted_file(path.clone(), None, 9).is_err());
@@ -210,11 +214,10 @@ async fn empty_passphrase_and_bad_work_factor_are_refused() {
 #[tokio::test]
 async fn damaged_file_is_named() {
     use std::os::unix::fs::PermissionsExt;
-    let tmp = tempfile::tempdir().unwrap();
-    let path = tmp.path().join("key.age");
+    let (_tmp, path) = key_file();
     std::fs::write(&path, b"not an age file").unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
-    let store = SecretStore::encrypted_file(path.clone(), Some(pass("pw")), 10).unwrap();
+    let store = file_store(&path, Some("pw"));
     let msg = store.load().await.unwrap_err().to_string();
     assert!(msg.contains(&path.display().to_string()), "{msg}");
     assert_eq!(std::fs::read(&path).unwrap(), b"not an age file");

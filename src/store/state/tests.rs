@@ -29,6 +29,13 @@ fn sample() -> State {
     }
 }
 
+/// Where a state file goes in a fresh folder (removed when the guard is dropped).
+fn state_file() -> (tempfile::TempDir, std::path::PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("state.json");
+    (tmp, path)
+}
+
 fn write(path: &Path, bytes: &[u8]) {
     std::fs::write(path, bytes).unwrap();
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
@@ -36,8 +43,7 @@ fn write(path: &Path, bytes: &[u8]) {
 
 #[test]
 fn state_round_trip() {
-    let tmp = tempfile::tempdir().unwrap();
-    let path = tmp.path().join("state.json");
+    let (_tmp, path) = state_file();
     assert_eq!(load_state(&path).unwrap(), None);
     save_state(&path, &sample()).unwrap();
     assert_eq!(load_state(&path).unwrap(), Some(sample()));
@@ -50,8 +56,7 @@ fn state_round_trip() {
 
 #[test]
 fn a_version_1_state_is_read_and_converted() {
-    let tmp = tempfile::tempdir().unwrap();
-    let path = tmp.path().join("state.json");
+    let (_tmp, path) = state_file();
     let v1 = serde_json::json!({
         "version": 1, "environment": "staging", "base_url": "https://external.staging.pleo.io",
         "company_id": ACME.to_uppercase(), "company_name": "Acme", "organization_id": null,
@@ -69,8 +74,7 @@ fn a_version_1_state_is_read_and_converted() {
 
 #[test]
 fn newer_version_is_refused() {
-    let tmp = tempfile::tempdir().unwrap();
-    let path = tmp.path().join("state.json");
+    let (_tmp, path) = state_file();
     let mut v = serde_json::to_value(sample()).unwrap();
     v["version"] = 3.into();
     v.as_object_mut().unwrap().remove("facts");
@@ -82,8 +86,7 @@ fn newer_version_is_refused() {
 
 #[test]
 fn unknown_field_accepted_missing_field_refused() {
-    let tmp = tempfile::tempdir().unwrap();
-    let path = tmp.path().join("state.json");
+    let (_tmp, path) = state_file();
     let mut v = serde_json::to_value(sample()).unwrap();
     v["added_later"] = "whatever".into();
     write(&path, &serde_json::to_vec(&v).unwrap());
@@ -99,8 +102,7 @@ fn unknown_field_accepted_missing_field_refused() {
 
 #[test]
 fn hostile_text_in_the_state_file_is_sanitised_when_read() {
-    let tmp = tempfile::tempdir().unwrap();
-    let path = tmp.path().join("state.json");
+    let (_tmp, path) = state_file();
     let mut v = serde_json::to_value(sample()).unwrap();
     v["facts"]["company_name"] = "Acme\u{1b}]2;pwned\u{7}".into();
     write(&path, &serde_json::to_vec(&v).unwrap());
@@ -110,8 +112,7 @@ fn hostile_text_in_the_state_file_is_sanitised_when_read() {
 
 #[test]
 fn corrupt_state_is_named_and_left_byte_for_byte() {
-    let tmp = tempfile::tempdir().unwrap();
-    let path = tmp.path().join("state.json");
+    let (_tmp, path) = state_file();
     let garbage = b"{\"version\": 2, \"environ\x00\xff";
     write(&path, garbage);
     let err = load_state(&path).unwrap_err();
