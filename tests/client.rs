@@ -2,7 +2,8 @@
 
 use pleo_keys::domain::{CompanyId, Environment};
 use pleo_keys::pleo::{
-    ApiError, CallLog, CallOutcome, CallRecord, ClientSettings, Endpoint, PleoApi, PleoClient,
+    ApiError, CallLog, CallOutcome, CallRecord, ClientSettings, Endpoint, InstallationCall,
+    PleoApi, PleoClient,
 };
 use pleo_keys::secret::ApiKey;
 use std::time::Duration;
@@ -316,7 +317,11 @@ async fn installation_calls_carry_the_company_and_create_with_activated() {
         .mount(&server)
         .await;
     let i = client(&server, &CallLog::default())
-        .create_installation(&key(), Some(CompanyId::parse(company).unwrap()))
+        .installation(
+            &key(),
+            InstallationCall::Create,
+            Some(CompanyId::parse(company).unwrap()),
+        )
         .await
         .unwrap();
     assert_eq!(i.status.as_str(), "ACTIVATED");

@@ -351,7 +351,7 @@ async fn an_interrupted_replacement_is_resolved_by_checking_the_stored_key() {
     child.wait().unwrap();
     engine
         .home
-        .save_replacement(&Replacement {
+        .save(&Replacement {
             version: 1,
             pid: dead,
             started_at: now(),

@@ -934,7 +934,7 @@ async fn the_clients_own_traffic_follows_the_spec() {
 
     let spec = spec();
     let sb = Sandbox::start(0).await.expect("sandbox");
-    sb.control().set_strict(true);
+    sb.control().behave(|b| b.strict = true);
     let home = tempfile::tempdir().expect("tempdir");
     let paths = Paths::resolve(Some(home.path())).expect("paths");
     paths.ensure_dirs().expect("dirs");

@@ -511,9 +511,9 @@ async fn strict_mode_refuses_undocumented_query_parameters() {
     let state = api.state().await;
     assert_eq!(state["behaviour"]["strict"], true);
     // From Rust, and reset turns it off.
-    api.sandbox.control().set_strict(false);
+    api.sandbox.control().behave(|b| b.strict = false);
     assert_eq!(api.get(&typo, sandbox::HEALTHY_KEY).await.status, 200);
-    api.sandbox.control().set_strict(true);
+    api.sandbox.control().behave(|b| b.strict = true);
     assert_eq!(api.get(&typo, sandbox::HEALTHY_KEY).await.status, 400);
     assert_eq!(api.switch("reset", None).await.0, 200);
     assert_eq!(api.get(&typo, sandbox::HEALTHY_KEY).await.status, 200);
@@ -543,7 +543,7 @@ async fn a_missing_installation_can_answer_404_400_or_a_lasting_500() {
 
     api.sandbox
         .control()
-        .set_missing_installation(MissingInstallation::ServerError);
+        .behave(|b| b.missing_installation = MissingInstallation::ServerError);
     for _ in 0..3 {
         let a = api.get(me, sandbox::HEALTHY_KEY).await;
         assert_eq!((a.status, a.content_type.as_str()), (500, JSON));
@@ -587,7 +587,7 @@ async fn a_second_post_can_conflict() {
 
     api.sandbox
         .control()
-        .set_existing_installation(ExistingInstallation::Returned);
+        .behave(|b| b.existing_installation = ExistingInstallation::Returned);
     assert_eq!(post(sandbox::ROTATED_KEY).await.status, 200);
 }
 
@@ -595,7 +595,7 @@ async fn a_second_post_can_conflict() {
 async fn introspect_can_be_missing_forbidden_or_differently_shaped() {
     let api = Api::start().await;
     let control = api.sandbox.control();
-    control.set_introspect(IntrospectAnswer::NotFound);
+    control.behave(|b| b.introspect = IntrospectAnswer::NotFound);
     let a = api.get("/v1/introspect", sandbox::HEALTHY_KEY).await;
     assert_eq!(
         (a.status, a.json()["type"].as_str()),
@@ -639,8 +639,8 @@ async fn introspect_can_be_missing_forbidden_or_differently_shaped() {
     assert_eq!(state["behaviour"]["scope_separator"], "comma");
     assert_eq!(state["behaviour"]["subject_urn"], false);
 
-    control.set_scope_separator(ScopeSeparator::Space);
-    control.set_subject_urn(true);
+    control.behave(|b| b.scope_separator = ScopeSeparator::Space);
+    control.behave(|b| b.subject_urn = true);
     let data = api.get("/v1/introspect", sandbox::HEALTHY_KEY).await.json()["data"].clone();
     assert!(
         data["scope"]
@@ -719,7 +719,7 @@ async fn hostile_text_reaches_names_errors_and_introspect() {
 
     api.sandbox
         .control()
-        .set_hostile_text(HostileText::LongNames);
+        .behave(|b| b.hostile_text = HostileText::LongNames);
     let name = api.get(&acme, sandbox::HEALTHY_KEY).await.json()["data"]["name"].clone();
     let name = name.as_str().expect("name");
     assert_eq!(name.chars().count(), 10_000);

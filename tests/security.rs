@@ -25,7 +25,9 @@ fn assert_safe_for_a_terminal(what: &str, text: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_text_never_reaches_the_terminal_or_the_state_file_unfiltered() {
     let w = World::new().await;
-    w.sandbox.control().set_hostile_text(HostileText::Controls);
+    w.sandbox
+        .control()
+        .behave(|b| b.hostile_text = HostileText::Controls);
     let out = w.set_key(sandbox::HEALTHY_KEY, &[]).await;
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     let j = out.json();

@@ -70,43 +70,36 @@ impl Metrics {
     /// The proxy's own series.
     pub fn render(&self, out: &mut String) {
         let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
-        header(
-            out,
-            "pleo_keys_proxy_requests_total",
-            "counter",
-            "Requests forwarded to Pleo, by the class of Pleo's answer (error: no answer).",
-        );
-        for (class, n) in CLASSES.iter().zip(&self.classes) {
-            let _ = writeln!(
-                out,
-                "pleo_keys_proxy_requests_total{{class=\"{class}\"}} {}",
-                get(n)
-            );
+        let families: [(&str, &str, &str, &[&str], &[AtomicU64]); 2] = [
+            (
+                "pleo_keys_proxy_requests_total",
+                "class",
+                "Requests forwarded to Pleo, by the class of Pleo's answer (error: no answer).",
+                &CLASSES,
+                &self.classes,
+            ),
+            (
+                "pleo_keys_proxy_refusals_total",
+                "type",
+                "Requests the proxy answered itself, by type; nothing was sent to Pleo.",
+                &REFUSALS,
+                &self.refusals,
+            ),
+        ];
+        for (name, label, help, labels, counts) in families {
+            header(out, name, "counter", help);
+            for (value, n) in labels.iter().zip(counts) {
+                let _ = writeln!(out, "{name}{{{label}=\"{value}\"}} {}", get(n));
+            }
         }
+        let denials = "pleo_keys_proxy_scope_denials_total";
         header(
             out,
-            "pleo_keys_proxy_refusals_total",
-            "counter",
-            "Requests the proxy answered itself, by type; nothing was sent to Pleo.",
-        );
-        for (kind, n) in REFUSALS.iter().zip(&self.refusals) {
-            let _ = writeln!(
-                out,
-                "pleo_keys_proxy_refusals_total{{type=\"{kind}\"}} {}",
-                get(n)
-            );
-        }
-        header(
-            out,
-            "pleo_keys_proxy_scope_denials_total",
+            denials,
             "counter",
             "Forbidden answers from Pleo that name a missing scope.",
         );
-        let _ = writeln!(
-            out,
-            "pleo_keys_proxy_scope_denials_total {}",
-            get(&self.scope_denials)
-        );
+        let _ = writeln!(out, "{denials} {}", get(&self.scope_denials));
         let name = "pleo_keys_proxy_request_duration_seconds";
         header(
             out,

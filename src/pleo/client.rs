@@ -53,25 +53,37 @@ impl Default for ClientSettings {
 /// A boxed call, so the API can be a trait object (the engine holds `Arc<dyn PleoApi>`).
 pub type ApiFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, ApiError>> + Send + 'a>>;
 
+/// The three installation operations activation uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InstallationCall {
+    Get,
+    /// POST with `status: ACTIVATED`.
+    Create,
+    /// PUT `status: ACTIVATED`.
+    Activate,
+}
+
+impl InstallationCall {
+    /// As the calls are named in logs and test scripts.
+    pub fn name(self) -> &'static str {
+        match self {
+            InstallationCall::Get => "get_installation",
+            InstallationCall::Create => "create_installation",
+            InstallationCall::Activate => "activate_installation",
+        }
+    }
+}
+
 /// What activation and revalidation need from Pleo. Implemented by [`PleoClient`]; tests script it.
 pub trait PleoApi: Send + Sync {
     fn introspect<'a>(&'a self, key: &'a ApiKey) -> ApiFuture<'a, Introspection>;
-    /// `company` narrows to one company of an organisation (documented for GET).
-    fn get_installation<'a>(
+    /// GET, POST or PUT `/v1/installations/me`. `company` narrows to one company of an
+    /// organisation: documented for GET; sent on POST and PUT for an organisation-level key
+    /// only (INFERRED).
+    fn installation<'a>(
         &'a self,
         key: &'a ApiKey,
-        company: Option<CompanyId>,
-    ) -> ApiFuture<'a, Installation>;
-    /// POST with `status: ACTIVATED`. `company` only for an organisation-level key (INFERRED).
-    fn create_installation<'a>(
-        &'a self,
-        key: &'a ApiKey,
-        company: Option<CompanyId>,
-    ) -> ApiFuture<'a, Installation>;
-    /// PUT `status: ACTIVATED`. `company` only for an organisation-level key (INFERRED).
-    fn activate_installation<'a>(
-        &'a self,
-        key: &'a ApiKey,
+        call: InstallationCall,
         company: Option<CompanyId>,
     ) -> ApiFuture<'a, Installation>;
     fn get_company<'a>(&'a self, key: &'a ApiKey, id: CompanyId) -> ApiFuture<'a, Company>;
@@ -387,38 +399,20 @@ impl PleoApi for PleoClient {
         })
     }
 
-    fn get_installation<'a>(
+    fn installation<'a>(
         &'a self,
         key: &'a ApiKey,
+        call: InstallationCall,
         company: Option<CompanyId>,
     ) -> ApiFuture<'a, Installation> {
         Box::pin(async move {
             let path = with_company("/v1/installations/me", company);
-            self.call(key, Method::GET, &path, None).await
-        })
-    }
-
-    fn create_installation<'a>(
-        &'a self,
-        key: &'a ApiKey,
-        company: Option<CompanyId>,
-    ) -> ApiFuture<'a, Installation> {
-        Box::pin(async move {
-            let path = with_company("/v1/installations/me", company);
-            self.call(key, Method::POST, &path, Some(activated_body()))
-                .await
-        })
-    }
-
-    fn activate_installation<'a>(
-        &'a self,
-        key: &'a ApiKey,
-        company: Option<CompanyId>,
-    ) -> ApiFuture<'a, Installation> {
-        Box::pin(async move {
-            let path = with_company("/v1/installations/me", company);
-            self.call(key, Method::PUT, &path, Some(activated_body()))
-                .await
+            let (method, body) = match call {
+                InstallationCall::Get => (Method::GET, None),
+                InstallationCall::Create => (Method::POST, Some(activated_body())),
+                InstallationCall::Activate => (Method::PUT, Some(activated_body())),
+            };
+            self.call(key, method, &path, body).await
         })
     }
 

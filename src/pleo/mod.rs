@@ -10,7 +10,7 @@ pub mod retry_after;
 pub mod types;
 
 pub use calls::{CallLog, CallOutcome, CallRecord};
-pub use client::{ApiFuture, ClientSettings, PleoApi, PleoClient};
+pub use client::{ApiFuture, ClientSettings, InstallationCall, PleoApi, PleoClient};
 pub use endpoint::{Endpoint, EndpointError};
 pub use error::{ApiError, NetworkKind};
 pub use retry_after::MAX_RETRY_AFTER;

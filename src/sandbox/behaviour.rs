@@ -10,12 +10,17 @@ use serde_json::{Value, json};
 pub struct Behaviour {
     /// Refuse query parameters the operation does not document.
     pub strict: bool,
+    /// What `GET /v1/installations/me` answers when there is none (default 404).
     pub missing_installation: MissingInstallation,
+    /// What `POST /v1/installations/me` answers when one exists (default 200 with it).
     pub existing_installation: ExistingInstallation,
+    /// Whether `/v1/introspect` answers, 404s or 403s (default: answers).
     pub introspect: IntrospectAnswer,
+    /// How introspect's `scope` joins the scopes (default: a space).
     pub scope_separator: ScopeSeparator,
     /// Whether introspect includes the optional `subjectURN`.
     pub subject_urn: bool,
+    /// Terminal control sequences or very long text in what the server says (default: off).
     pub hostile_text: HostileText,
 }
 

@@ -3,11 +3,8 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use super::Behaviour;
 use super::state::State;
-use super::{
-    Behaviour, ExistingInstallation, HostileText, IntrospectAnswer, MissingInstallation,
-    ScopeSeparator,
-};
 
 /// A handle on the sandbox's state: the switches, from Rust.
 #[derive(Clone)]
@@ -95,45 +92,11 @@ impl SandboxControl {
         self.lock().clear_faults();
     }
 
-    /// Refuse (400 `PARAMETER_VALIDATION_FAILED`) any query parameter the operation does not
-    /// document. Off by default.
-    pub fn set_strict(&self, strict: bool) {
-        self.lock().behaviour.strict = strict;
-    }
-
-    /// What `GET /v1/installations/me` answers when there is no installation (default 404).
-    pub fn set_missing_installation(&self, answer: MissingInstallation) {
-        self.lock().behaviour.missing_installation = answer;
-    }
-
-    /// What `POST /v1/installations/me` answers when one exists (default 200 with it).
-    pub fn set_existing_installation(&self, answer: ExistingInstallation) {
-        self.lock().behaviour.existing_installation = answer;
-    }
-
-    /// Whether `/v1/introspect` answers, 404s or 403s (default: answers).
-    pub fn set_introspect(&self, answer: IntrospectAnswer) {
-        self.lock().behaviour.introspect = answer;
-    }
-
-    /// How introspect's `scope` joins the scopes (default: a space).
-    pub fn set_scope_separator(&self, separator: ScopeSeparator) {
-        self.lock().behaviour.scope_separator = separator;
-    }
-
-    /// Whether introspect includes `subjectURN` (default: yes).
-    pub fn set_subject_urn(&self, included: bool) {
-        self.lock().behaviour.subject_urn = included;
-    }
-
-    /// Put terminal control sequences or very long text in what the server says (default: off).
-    pub fn set_hostile_text(&self, hostile: HostileText) {
-        self.lock().behaviour.hostile_text = hostile;
-    }
-
-    /// Every behaviour switch at once.
-    pub fn set_behaviour(&self, behaviour: Behaviour) {
-        self.lock().behaviour = behaviour;
+    /// Change the behaviour switches (see [`Behaviour`]: strict parameters, what a missing or
+    /// existing installation answers, introspect's shape, hostile text), e.g.
+    /// `control.behave(|b| b.strict = true)`.
+    pub fn behave(&self, change: impl FnOnce(&mut Behaviour)) {
+        change(&mut self.lock().behaviour);
     }
 
     pub fn behaviour(&self) -> Behaviour {

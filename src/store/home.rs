@@ -87,6 +87,39 @@ impl Paths {
     }
 }
 
+/// A JSON file of the home: where it lives and how it is read (versions, migrations).
+pub trait HomeFile: serde::Serialize + Sized {
+    fn path(paths: &Paths) -> &Path;
+    fn read(path: &Path) -> Result<Option<Self>, StoreError>;
+}
+
+impl HomeFile for State {
+    fn path(paths: &Paths) -> &Path {
+        &paths.state_file
+    }
+    fn read(path: &Path) -> Result<Option<State>, StoreError> {
+        state::load_state(path)
+    }
+}
+
+impl HomeFile for LastCheck {
+    fn path(paths: &Paths) -> &Path {
+        &paths.last_check_file
+    }
+    fn read(path: &Path) -> Result<Option<LastCheck>, StoreError> {
+        state::load_last_check(path)
+    }
+}
+
+impl HomeFile for Replacement {
+    fn path(paths: &Paths) -> &Path {
+        &paths.replacement_file
+    }
+    fn read(path: &Path) -> Result<Option<Replacement>, StoreError> {
+        files::read_json(path, files::MAX_STATE_BYTES)
+    }
+}
+
 /// One home: its paths and its audit log.
 #[derive(Debug, Clone)]
 pub struct Home {
@@ -117,40 +150,24 @@ impl Home {
             })
     }
 
+    /// One of the home's JSON files (`State`, `LastCheck`, `Replacement`); `None` if missing.
+    pub fn load<T: HomeFile>(&self) -> Result<Option<T>, StoreError> {
+        T::read(T::path(&self.paths))
+    }
+
+    /// Replace it atomically (0600).
+    pub fn save<T: HomeFile>(&self, value: &T) -> Result<(), StoreError> {
+        files::write_json(T::path(&self.paths), value)
+    }
+
+    /// Remove it; `true` if it was there.
+    pub fn remove<T: HomeFile>(&self) -> Result<bool, StoreError> {
+        files::remove(T::path(&self.paths))
+    }
+
+    /// The state file, the one most callers want.
     pub fn state(&self) -> Result<Option<State>, StoreError> {
-        state::load_state(&self.paths.state_file)
-    }
-
-    pub fn save_state(&self, s: &State) -> Result<(), StoreError> {
-        state::save_state(&self.paths.state_file, s)
-    }
-
-    pub fn remove_state(&self) -> Result<bool, StoreError> {
-        files::remove(&self.paths.state_file)
-    }
-
-    pub fn last_check(&self) -> Result<Option<LastCheck>, StoreError> {
-        state::load_last_check(&self.paths.last_check_file)
-    }
-
-    pub fn save_last_check(&self, c: &LastCheck) -> Result<(), StoreError> {
-        state::save_last_check(&self.paths.last_check_file, c)
-    }
-
-    pub fn remove_last_check(&self) -> Result<bool, StoreError> {
-        files::remove(&self.paths.last_check_file)
-    }
-
-    pub fn replacement(&self) -> Result<Option<Replacement>, StoreError> {
-        state::load_replacement(&self.paths.replacement_file)
-    }
-
-    pub fn save_replacement(&self, r: &Replacement) -> Result<(), StoreError> {
-        state::save_replacement(&self.paths.replacement_file, r)
-    }
-
-    pub fn remove_replacement(&self) -> Result<bool, StoreError> {
-        files::remove(&self.paths.replacement_file)
+        self.load()
     }
 
     pub fn audit_log(&self) -> &AuditLog {

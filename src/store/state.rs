@@ -129,14 +129,6 @@ pub fn save_last_check(path: &Path, check: &LastCheck) -> Result<(), StoreError>
     files::write_json(path, check)
 }
 
-pub fn load_replacement(path: &Path) -> Result<Option<Replacement>, StoreError> {
-    files::read_json(path, MAX_STATE_BYTES)
-}
-
-pub fn save_replacement(path: &Path, r: &Replacement) -> Result<(), StoreError> {
-    files::write_json(path, r)
-}
-
 /// `state.json` as versions before 0.2 wrote it; read and converted, never written.
 #[derive(Deserialize)]
 struct StateV1 {

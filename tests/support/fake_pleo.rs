@@ -4,7 +4,7 @@
 
 use pleo_keys::domain::{CompanyId, InstallationStatus, OrganizationId, Subject, Text};
 use pleo_keys::pleo::types::{Company, Installation, Introspection};
-use pleo_keys::pleo::{ApiError, ApiFuture, PleoApi};
+use pleo_keys::pleo::{ApiError, ApiFuture, InstallationCall, PleoApi};
 use pleo_keys::secret::ApiKey;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
@@ -299,19 +299,6 @@ impl FakePleo {
     }
 }
 
-/// The three installation calls of [`PleoApi`] share a signature and differ only in the op.
-macro_rules! installation_calls {
-    ($($name:ident => $op:expr),* $(,)?) => {$(
-        fn $name<'a>(
-            &'a self,
-            key: &'a ApiKey,
-            company: Option<CompanyId>,
-        ) -> ApiFuture<'a, Installation> {
-            self.installation_call($op, stringify!($name), key, company)
-        }
-    )*};
-}
-
 fn not_found() -> ApiError {
     ApiError::NotFound {
         error_type: Some(Text::new("INSTALLATION_NOT_FOUND")),
@@ -340,10 +327,18 @@ impl PleoApi for FakePleo {
         })
     }
 
-    installation_calls! {
-        get_installation => Op::GetInstallation,
-        create_installation => Op::CreateInstallation,
-        activate_installation => Op::ActivateInstallation,
+    fn installation<'a>(
+        &'a self,
+        key: &'a ApiKey,
+        call: InstallationCall,
+        company: Option<CompanyId>,
+    ) -> ApiFuture<'a, Installation> {
+        let op = match call {
+            InstallationCall::Get => Op::GetInstallation,
+            InstallationCall::Create => Op::CreateInstallation,
+            InstallationCall::Activate => Op::ActivateInstallation,
+        };
+        self.installation_call(op, call.name(), key, company)
     }
 
     fn get_company<'a>(&'a self, key: &'a ApiKey, id: CompanyId) -> ApiFuture<'a, Company> {

@@ -4,7 +4,7 @@ use super::Activation;
 use crate::domain::{CompanyId, InstallationStatus};
 use crate::lifecycle::state::Lifecycle;
 use crate::lifecycle::steps::{StepName, StepResult};
-use crate::pleo::{ApiError, Installation, PleoApi};
+use crate::pleo::{ApiError, Installation, InstallationCall, PleoApi};
 use crate::secret::ApiKey;
 
 impl Activation<'_> {
@@ -51,7 +51,7 @@ pub(super) async fn installation_for_activation(
     narrow: Option<CompanyId>,
     write_company: Option<CompanyId>,
 ) -> Result<(Installation, bool), ApiError> {
-    let (found, created) = match api.get_installation(key, narrow).await {
+    let (found, created) = match api.installation(key, InstallationCall::Get, narrow).await {
         Ok(i) => (i, false),
         // INFERRED: Pleo may answer a key with no installation yet by 404, another 4xx or even
         // a 5xx; only an answer about the key itself (or no answer) stops here.
@@ -62,10 +62,16 @@ pub(super) async fn installation_for_activation(
             | ApiError::RateLimited { .. }
             | ApiError::Unexpected { .. }),
         ) => return Err(e),
-        Err(_) => match api.create_installation(key, write_company).await {
+        Err(_) => match api
+            .installation(key, InstallationCall::Create, write_company)
+            .await
+        {
             Ok(i) => (i, true),
             // It exists after all (or was created meanwhile): read it.
-            Err(e) if says_exists(&e) => (api.get_installation(key, narrow).await?, false),
+            Err(e) if says_exists(&e) => (
+                api.installation(key, InstallationCall::Get, narrow).await?,
+                false,
+            ),
             Err(e) => return Err(e),
         },
     };
@@ -73,7 +79,8 @@ pub(super) async fn installation_for_activation(
         return Ok((found, created));
     }
     Ok((
-        api.activate_installation(key, write_company).await?,
+        api.installation(key, InstallationCall::Activate, write_company)
+            .await?,
         created,
     ))
 }

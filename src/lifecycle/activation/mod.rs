@@ -14,7 +14,7 @@ mod installation;
 use super::state::{CompanyChoice, Degradation, Lifecycle};
 use super::steps::{Step, StepLog, StepName, StepResult};
 use crate::domain::{CompanyId, ConnectionFacts, KeySource, OrganizationId, Subject, Text};
-use crate::pleo::{ApiError, Company, Installation, Introspection, PleoApi};
+use crate::pleo::{ApiError, Company, Installation, InstallationCall, Introspection, PleoApi};
 use crate::secret::ApiKey;
 use installation::installation_for_activation;
 use jiff::Timestamp;
@@ -169,7 +169,10 @@ impl<'i> Activation<'i> {
     /// A routine check: introspect and the installation at once, nothing written.
     async fn revalidate(&mut self, api: &dyn PleoApi, key: &ApiKey) -> Option<NameLookup> {
         let narrow = self.input.bound.as_ref().map(|b| b.company);
-        let (intro, inst) = tokio::join!(api.introspect(key), api.get_installation(key, narrow));
+        let (intro, inst) = tokio::join!(
+            api.introspect(key),
+            api.installation(key, InstallationCall::Get, narrow)
+        );
         // A 401 on either call: the key is rejected, whatever the other said.
         if matches!(inst, Err(ApiError::KeyRejected))
             && !matches!(intro, Err(ApiError::KeyRejected))

@@ -3,7 +3,7 @@
 
 use super::Engine;
 use crate::domain::{ConnectionFacts, KeyId};
-use crate::store::{AuditEvent, AuditKind, State, StoreError};
+use crate::store::{AuditEvent, AuditKind, LastCheck, Replacement, State, StoreError};
 use jiff::civil::Date;
 use secrecy::SecretString;
 
@@ -40,7 +40,7 @@ impl Engine {
             expires_on: date,
             ..state.facts.clone()
         };
-        self.home.save_state(&State {
+        self.home.save(&State {
             generation: state.generation + 1,
             facts: facts.clone(),
             ..state
@@ -91,9 +91,9 @@ impl Engine {
         }
         let paths = &self.home.paths;
         for (path, remove) in [
-            (&paths.state_file, Home::remove_state as fn(&Home) -> _),
-            (&paths.last_check_file, Home::remove_last_check),
-            (&paths.replacement_file, Home::remove_replacement),
+            (&paths.state_file, Home::remove::<State> as fn(&Home) -> _),
+            (&paths.last_check_file, Home::remove::<LastCheck>),
+            (&paths.replacement_file, Home::remove::<Replacement>),
         ] {
             match remove(&self.home) {
                 Ok(true) => done.removed.push(path.display().to_string()),

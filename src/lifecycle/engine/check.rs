@@ -7,7 +7,7 @@ use crate::lifecycle::activation::Mode;
 use crate::lifecycle::outcome::Outcome;
 use crate::lifecycle::state::Lifecycle;
 use crate::secret::ApiKey;
-use crate::store::{AuditEvent, AuditKind, State, StoreError};
+use crate::store::{AuditEvent, AuditKind, LastCheck, Replacement, State, StoreError};
 
 impl Engine {
     /// Revalidate the committed key now.
@@ -51,7 +51,7 @@ impl Engine {
             return self.commit_stored_key(key, None).await;
         };
         if state.facts.key.fingerprint != key.fingerprint() {
-            let marker = self.home.replacement().ok().flatten();
+            let marker = self.home.load::<Replacement>().ok().flatten();
             if marker.is_some_and(|m| m.candidate.fingerprint == key.fingerprint()) {
                 // A replacement was interrupted between storing the key and the state.
                 return self.commit_stored_key(key, Some(state)).await;
@@ -79,7 +79,7 @@ impl Engine {
         };
         let last = self
             .home
-            .last_check()
+            .load::<LastCheck>()
             .ok()
             .flatten()
             .filter(|l| l.key.as_ref() == Some(&state.facts.key));
@@ -99,7 +99,7 @@ impl Engine {
                     facts: fresh.clone(),
                     ..state.clone()
                 };
-                if let Err(e) = self.home.save_state(&next) {
+                if let Err(e) = self.home.save(&next) {
                     return self.storage(&e);
                 }
                 outcome.committed = true;
@@ -149,9 +149,9 @@ impl Engine {
     /// An interrupted replacement is resolved by a check of the stored key; a running one is
     /// left to its process.
     fn settle_marker(&self, own: bool) {
-        if let Ok(Some(m)) = self.home.replacement()
+        if let Ok(Some(m)) = self.home.load::<Replacement>()
             && (m.is_stale() || (own && m.pid == std::process::id()))
-            && let Err(e) = self.home.remove_replacement()
+            && let Err(e) = self.home.remove::<Replacement>()
         {
             tracing::warn!(error = %e, "could not remove the replacement marker");
         }
@@ -206,7 +206,7 @@ impl Engine {
             return outcome;
         };
         let state = self.next_state(old.as_ref(), facts.clone());
-        if let Err(e) = self.home.save_state(&state) {
+        if let Err(e) = self.home.save(&state) {
             return self.storage(&e);
         }
         outcome.committed = true;
@@ -218,7 +218,7 @@ impl Engine {
                 .source(source)
                 .company(facts.company_id),
         );
-        if let Err(e) = self.home.remove_replacement() {
+        if let Err(e) = self.home.remove::<Replacement>() {
             tracing::warn!(error = %e, "could not remove the replacement marker");
         }
         outcome

@@ -19,7 +19,7 @@ use crate::domain::{CompanyId, ConnectionFacts, KeySource};
 use crate::pleo::{Endpoint, PleoApi};
 use crate::secret::ApiKey;
 use crate::store::lock::HomeLock;
-use crate::store::{Home, LastCheck, SecretStore, State, StoreError};
+use crate::store::{Home, LastCheck, Replacement, SecretStore, State, StoreError};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use std::sync::Arc;
@@ -129,7 +129,7 @@ impl Engine {
             key: outcome.key.clone(),
             last_success_at,
         };
-        if let Err(e) = self.home.save_last_check(&last) {
+        if let Err(e) = self.home.save(&last) {
             tracing::warn!(error = %e, "could not record the last check");
         }
     }
@@ -169,8 +169,8 @@ impl Engine {
             Ok(s) => s,
             Err(e) => return self.storage(&e),
         };
-        let last = self.home.last_check().ok().flatten();
-        let marker = self.home.replacement().ok().flatten();
+        let last = self.home.load::<LastCheck>().ok().flatten();
+        let marker = self.home.load::<Replacement>().ok().flatten();
         let Some(state) = state else {
             return Outcome::bare(Lifecycle::NotConfigured);
         };

@@ -9,7 +9,7 @@ use crate::lifecycle::activation::Mode;
 use crate::lifecycle::outcome::{Outcome, Replaced};
 use crate::lifecycle::state::Lifecycle;
 use crate::secret::ApiKey;
-use crate::store::{AuditEvent, AuditKind, Replacement, State};
+use crate::store::{AuditEvent, AuditKind, LastCheck, Replacement, State};
 
 impl Engine {
     /// A newly provided key.
@@ -45,7 +45,7 @@ impl Engine {
                 started_at: self.now(),
                 candidate: key.id(),
             };
-            if let Err(e) = self.home.save_replacement(&marker) {
+            if let Err(e) = self.home.save(&marker) {
                 return self.storage(&e);
             }
             if !same_key {
@@ -88,7 +88,7 @@ impl Engine {
             self.record_failure(&key, &outcome, opts, before.is_some(), same_key);
             if same_key {
                 // A re-activation's verdict is the stored key's own.
-                let last = self.home.last_check().ok().flatten();
+                let last = self.home.load::<LastCheck>().ok().flatten();
                 self.record_check(&outcome, last.and_then(|l| l.last_success_at));
                 self.drop_own_marker();
                 return outcome;
@@ -114,7 +114,7 @@ impl Engine {
             ..facts
         };
         let state = self.next_state(before.as_ref(), facts.clone());
-        if let Err(e) = self.home.save_state(&state) {
+        if let Err(e) = self.home.save(&state) {
             self.drop_own_marker();
             return self.storage(&e);
         }
@@ -237,9 +237,9 @@ impl Engine {
     }
 
     fn drop_own_marker(&self) {
-        if let Ok(Some(m)) = self.home.replacement()
+        if let Ok(Some(m)) = self.home.load::<Replacement>()
             && m.pid == std::process::id()
-            && let Err(e) = self.home.remove_replacement()
+            && let Err(e) = self.home.remove::<Replacement>()
         {
             tracing::warn!(error = %e, "could not remove the replacement marker");
         }
