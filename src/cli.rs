@@ -70,7 +70,7 @@ pub enum Command {
     /// Enter a new key (stdin or prompt) and activate it; it is stored only if activation passes.
     SetKey(SetKeyArgs),
     /// Check the key with Pleo now; updates the state and the audit log.
-    Check(JsonArg),
+    Check(CheckArgs),
     /// Activate the stored key again (after an inactive installation, or to confirm a company).
     Reactivate(ReactivateArgs),
     /// Show what is stored, without any network call.
@@ -125,6 +125,33 @@ pub struct ApiArgs {
     /// The request body from a file, or `-` for stdin.
     #[arg(long, value_name = "FILE")]
     pub input: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Print one JSON object instead of the human report (`--format json`).
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+    /// `human`, `json`, or `prometheus` (the lifecycle series, for node_exporter's textfile
+    /// collector).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
+}
+
+impl CheckArgs {
+    pub fn format(&self) -> Format {
+        match (self.json, self.format) {
+            (true, _) => Format::Json,
+            (false, f) => f.unwrap_or(Format::Human),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+    Prometheus,
 }
 
 #[derive(Debug, Args)]

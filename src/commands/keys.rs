@@ -5,7 +5,7 @@ use super::output::{self, outln};
 use super::prompt;
 use super::report::{Command, Report};
 use super::setup::Setup;
-use crate::cli::{ReactivateArgs, SetKeyArgs};
+use crate::cli::{Format, ReactivateArgs, SetKeyArgs};
 use crate::lifecycle::{Lifecycle, Outcome};
 use crate::secret::ApiKey;
 
@@ -83,19 +83,27 @@ pub async fn set_key(setup: &Setup, args: &SetKeyArgs) -> i32 {
     print(setup, &outcome, Command::SetKey, args.binding.json)
 }
 
-pub async fn check(setup: &Setup, json: bool) -> i32 {
+pub async fn check(setup: &Setup, format: Format) -> i32 {
     let engine = &setup.engine;
-    if engine.env_key.is_none()
+    let outcome = if engine.env_key.is_none()
         && let Err(msg) = prompt::unlock_store(&engine.store, false).await
     {
-        let outcome = Outcome::bare(Lifecycle::StorageError {
+        Outcome::bare(Lifecycle::StorageError {
             detail: msg,
             needs_passphrase: true,
-        });
-        return print(setup, &outcome, Command::Check, json);
+        })
+    } else {
+        engine.check().await
+    };
+    match format {
+        Format::Prometheus => {
+            let mut text = String::new();
+            crate::gateway::metrics::lifecycle_series(&outcome, &mut text);
+            output::out(&text);
+            outcome.exit_code()
+        }
+        f => print(setup, &outcome, Command::Check, f == Format::Json),
     }
-    let outcome = engine.check().await;
-    print(setup, &outcome, Command::Check, json)
 }
 
 pub async fn reactivate(setup: &Setup, args: &ReactivateArgs) -> i32 {

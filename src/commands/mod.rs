@@ -47,7 +47,7 @@ pub async fn run(cli: Cli) -> i32 {
     };
     match &cli.command {
         Some(Command::SetKey(args)) => keys::set_key(&setup, args).await,
-        Some(Command::Check(args)) => keys::check(&setup, args.json).await,
+        Some(Command::Check(args)) => keys::check(&setup, args.format()).await,
         Some(Command::Reactivate(args)) => keys::reactivate(&setup, args).await,
         Some(Command::Status(args)) => status::run(&setup, args.json),
         Some(Command::SetExpiry(args)) => admin::set_expiry(&setup, args).await,

@@ -25,6 +25,8 @@ pub type Body = UnsyncBoxBody<Bytes, BoxError>;
 pub const MAX_REQUEST_BODY: usize = MAX_BODY_BYTES;
 /// Answers above this are cut off: big export pages pass, a runaway stream does not.
 pub const MAX_RESPONSE_BODY: usize = 64 * MAX_BODY_BYTES;
+/// How long a request waits for a key replacement in progress to settle.
+pub const HOLD_DURING_REPLACEMENT: std::time::Duration = std::time::Duration::from_secs(15);
 /// A 403 body is read (up to this) to see whether it names a missing scope.
 const MAX_FORBIDDEN_BODY: usize = 64 * 1024;
 
@@ -91,7 +93,7 @@ impl Gateway {
                 "Send a path like /v3/export-jobs; this is not a forward proxy".into(),
             );
         }
-        let current = self.current();
+        let current = self.hold_while_replacing().await;
         let (key, company) = match (&current.gate, &current.key, current.company()) {
             (Gate::Open, Some(key), Some(company)) => (key.clone(), company),
             (
@@ -234,6 +236,31 @@ impl Gateway {
                 "bad upstream headers",
             )
         })
+    }
+
+    /// While another process replaces the key, hold the request (up to
+    /// [`HOLD_DURING_REPLACEMENT`]) and then serve it with whatever was committed: a rotation
+    /// fails no request. An interrupted replacement is settled by a check.
+    async fn hold_while_replacing(self: &Arc<Self>) -> Arc<super::current::Current> {
+        let deadline = tokio::time::Instant::now() + HOLD_DURING_REPLACEMENT;
+        loop {
+            let current = self.current();
+            let pending = matches!(
+                current.outcome.lifecycle,
+                crate::lifecycle::Lifecycle::ReplacementPending { .. }
+            );
+            if !pending || tokio::time::Instant::now() >= deadline {
+                return current;
+            }
+            let marker = self.engine.home.load::<crate::store::Replacement>();
+            match marker {
+                Ok(Some(m)) if m.is_stale() => self.revalidate_soon("an interrupted replacement"),
+                // Settled already; the watch has not told us yet.
+                Ok(None) => self.reload().await,
+                _ => {}
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
     }
 
     /// A 403 that names a missing scope: counted, logged, and the key checked again (its

@@ -61,7 +61,7 @@ impl ProxyInfo {
                     .ok()
                     .flatten()
             })
-            .filter(|p| alive(p.pid))
+            .filter(|p| crate::store::lock::process_alive(p.pid))
             .map(|p| ProxyInfo {
                 url: crate::domain::sanitize(&p.url, 200),
                 ..p
@@ -70,18 +70,6 @@ impl ProxyInfo {
         found.sort_by_key(|p| p.started_at);
         found
     }
-}
-
-fn alive(pid: u32) -> bool {
-    let Ok(pid) = libc::pid_t::try_from(pid) else {
-        return false;
-    };
-    if pid <= 0 {
-        return false;
-    }
-    // SAFETY: signal 0 only asks whether the process exists.
-    let r = unsafe { libc::kill(pid, 0) };
-    r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
 }
 
 #[cfg(test)]

@@ -18,6 +18,19 @@ pub fn set_wait_notice(notice: fn(&str)) {
     let _ = WAIT_NOTICE.set(notice);
 }
 
+/// Whether process `pid` exists (ours or another user's).
+pub fn process_alive(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
+    if pid <= 0 {
+        return false;
+    }
+    // SAFETY: signal 0 only asks whether the process exists.
+    let r = unsafe { libc::kill(pid, 0) };
+    r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
 /// Held while this process reads and rewrites the home's files; released on drop.
 #[derive(Debug)]
 pub struct HomeLock {

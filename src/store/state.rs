@@ -56,16 +56,7 @@ pub struct Replacement {
 impl Replacement {
     /// The process that wrote it is gone: the replacement was interrupted.
     pub fn is_stale(&self) -> bool {
-        let Ok(pid) = libc::pid_t::try_from(self.pid) else {
-            return true;
-        };
-        if self.pid == std::process::id() {
-            return false;
-        }
-        // SAFETY: kill with signal 0 only checks that the process exists.
-        let alive = unsafe { libc::kill(pid, 0) } == 0
-            || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
-        !alive
+        self.pid != std::process::id() && !super::lock::process_alive(self.pid)
     }
 }
 

@@ -6,5 +6,7 @@ pub mod cli;
 pub mod dashboard;
 pub mod fake_pleo;
 pub mod fixtures;
+pub mod gateway;
 pub mod home;
+pub mod prometheus;
 pub mod pty;
