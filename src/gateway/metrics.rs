@@ -70,7 +70,7 @@ impl Metrics {
     /// The proxy's own series.
     pub fn render(&self, out: &mut String) {
         let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
-        let families: [(&str, &str, &str, &[&str], &[AtomicU64]); 2] = [
+        let families: [Family; 2] = [
             (
                 "pleo_keys_proxy_requests_total",
                 "class",
@@ -116,6 +116,9 @@ impl Metrics {
         let _ = writeln!(out, "{name}_count {count}");
     }
 }
+
+/// A labelled counter family: name, label, help, label values, counts.
+type Family<'a> = (&'a str, &'a str, &'a str, &'a [&'a str], &'a [AtomicU64]);
 
 fn header(out: &mut String, name: &str, kind: &str, help: &str) {
     let _ = writeln!(out, "# HELP {name} {help}");
