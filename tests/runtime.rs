@@ -289,3 +289,37 @@ async fn a_key_set_by_another_process_shows_up_and_the_old_one_is_never_used_aga
     let app = d.quit().await;
     assert_eq!(app.facts.unwrap().key, key(KEY_B).id());
 }
+
+/// The integration's traffic shows up: a proxy (another process) announces itself and appends
+/// its calls to the home's history; the dashboard shows both within a second.
+#[tokio::test(start_paused = true)]
+async fn the_proxys_calls_and_the_proxy_itself_show_up() {
+    use pleo_keys::gateway::running::ProxyInfo;
+    use pleo_keys::store::history::{CallEntry, CallHistory, CallSource};
+    let (_pleo, home, mut d) = connected().await;
+    d.wait_for("Proxy       not running").await;
+    let paths = home.paths();
+    let announced = ProxyInfo::announce(&paths, "http://127.0.0.1:8790");
+    let history = CallHistory::new(&paths.call_history);
+    for (status, refused) in [(Some(200), None), (None, Some("COMPANY_SCOPE_VIOLATION"))] {
+        history
+            .append(&CallEntry {
+                at: jiff::Timestamp::now(),
+                source: CallSource::Proxy,
+                pid: std::process::id() + 1,
+                method: "GET".into(),
+                path: "/v3/export-jobs".into(),
+                status,
+                failure: None,
+                refused: refused.map(str::to_string),
+                latency_us: 1800,
+            })
+            .unwrap();
+    }
+    let frame = d.wait_for("refused: company").await;
+    assert!(frame.contains("proxy GET    200"), "{frame}");
+    assert!(frame.contains("● http://127.0.0.1:8790"), "{frame}");
+    drop(announced);
+    d.wait_for("Proxy       not running").await;
+    d.quit().await;
+}

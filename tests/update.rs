@@ -11,7 +11,6 @@ use pleo_keys::domain::{Environment, Text};
 use pleo_keys::lifecycle::{
     CompanyChange, CompanyChoice, Degradation, Lifecycle, Outcome, Replaced,
 };
-use pleo_keys::pleo::{CallOutcome, CallRecord};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::time::Duration;
 use support::fixtures::*;
@@ -493,16 +492,7 @@ fn the_sandbox_panel_only_in_the_sandbox_and_demo_keys_prefill_the_modal() {
 fn calls_are_bounded() {
     let mut a = active();
     for i in 0..(pleo_keys::app::model::MAX_CALLS + 20) {
-        update(
-            &mut a,
-            Msg::Call(CallRecord {
-                at: now(),
-                method: "GET",
-                path: format!("/{i}"),
-                outcome: CallOutcome::Status(200),
-                latency: Duration::from_millis(12),
-            }),
-        );
+        update(&mut a, Msg::Call(call_of(0, i, &format!("/{i}"), now())));
     }
     assert_eq!(a.calls.len(), pleo_keys::app::model::MAX_CALLS);
     assert_eq!(a.calls.front().unwrap().path, "/20");

@@ -7,13 +7,13 @@ pub mod fixtures;
 
 use pleo_keys::app::App;
 use pleo_keys::domain::Environment;
-use pleo_keys::pleo::CallRecord;
+use pleo_keys::store::history::CallEntry;
 use std::collections::VecDeque;
 
 pub use fixtures::now;
 
 /// The `i`th call of a revalidation-shaped stream: mostly 200s, some 429s and a transport failure.
-pub fn call(i: usize) -> CallRecord {
+pub fn call(i: usize) -> CallEntry {
     // Of every seven: introspect and the installation twice each, the company, a 429, a timeout.
     let kind = match i % 7 {
         0 | 3 => 0,
@@ -26,7 +26,7 @@ pub fn call(i: usize) -> CallRecord {
     fixtures::call_of(kind, i, "/v1/introspect", at)
 }
 
-pub fn calls(n: usize) -> VecDeque<CallRecord> {
+pub fn calls(n: usize) -> VecDeque<CallEntry> {
     (0..n).map(call).collect()
 }
 

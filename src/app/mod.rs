@@ -7,6 +7,7 @@ pub mod keymap;
 pub mod model;
 pub mod msg;
 pub mod overlay;
+pub mod traffic;
 pub mod update;
 
 pub use keymap::{Action, KEYMAP};

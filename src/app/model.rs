@@ -2,9 +2,10 @@
 
 use super::overlay::Overlay;
 use crate::domain::{ConnectionFacts, Environment, KeySource, Reason};
+use crate::gateway::running::ProxyInfo;
 use crate::lifecycle::{Lifecycle, ReplaceOptions};
-use crate::pleo::CallRecord;
 use crate::secret::ApiKey;
+use crate::store::history::CallEntry;
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -87,8 +88,11 @@ pub struct App {
     /// The last known facts of the connection: current while active, "last known" otherwise.
     pub facts: Option<ConnectionFacts>,
     pub overlay: Overlay,
-    /// Newest last; bounded to `MAX_CALLS`.
-    pub calls: VecDeque<CallRecord>,
+    /// Every process's calls (this one's checks, the proxy's and `api`'s traffic), newest
+    /// last; bounded to `MAX_CALLS`.
+    pub calls: VecDeque<CallEntry>,
+    /// The proxies serving this home now.
+    pub proxies: Vec<ProxyInfo>,
     /// Rows scrolled from the newest call.
     pub calls_scroll: usize,
     /// Bumped when the key changes: results of older runs are dropped.
@@ -137,6 +141,7 @@ impl App {
             facts,
             overlay: Overlay::None,
             calls: VecDeque::new(),
+            proxies: Vec::new(),
             calls_scroll: 0,
             generation: 0,
             check_in_flight: false,

@@ -3,9 +3,10 @@
 
 use super::overlay::SandboxAction;
 use crate::domain::CompanyId;
+use crate::gateway::running::ProxyInfo;
 use crate::lifecycle::{Outcome, ReplaceOptions};
-use crate::pleo::CallRecord;
 use crate::secret::ApiKey;
+use crate::store::history::CallEntry;
 use ratatui::crossterm::event::KeyEvent;
 use secrecy::SecretString;
 
@@ -39,7 +40,10 @@ pub enum Msg {
     },
     /// Another process changed the stored key or facts: `outcome` is what is stored now.
     StoreChanged(Box<Outcome>),
-    Call(CallRecord),
+    /// A call made by this process or (read from the call history) another one.
+    Call(CallEntry),
+    /// The proxies serving this home changed.
+    Proxies(Vec<ProxyInfo>),
     /// The file store was unlocked (Ok(has a key)) or not (Err(message)).
     StoreUnlocked(Result<bool, String>),
     /// The expiry date was recorded (the facts now stored) or not (why).
@@ -68,6 +72,7 @@ impl std::fmt::Debug for Msg {
             } => write!(f, "ActivationFinished({generation}, {})", outcome.reason),
             Msg::StoreChanged(o) => write!(f, "StoreChanged({})", o.reason),
             Msg::Call(c) => write!(f, "Call({} {})", c.method, c.path),
+            Msg::Proxies(p) => write!(f, "Proxies({})", p.len()),
             Msg::StoreUnlocked(r) => write!(f, "StoreUnlocked({})", r.is_ok()),
             Msg::ExpirySet(r) => write!(f, "ExpirySet({})", r.is_ok()),
             Msg::SandboxDone(r) => write!(f, "SandboxDone({})", r.is_ok()),

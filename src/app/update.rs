@@ -91,6 +91,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
             }
             vec![]
         }
+        Msg::Proxies(proxies) => {
+            app.proxies = proxies;
+            vec![]
+        }
         Msg::StoreUnlocked(result) => on_unlocked(app, result),
         Msg::ExpirySet(result) => {
             match result {

@@ -3,13 +3,16 @@
 
 use super::Services;
 use super::terminal::TerminalGuard;
+use crate::app::model::MAX_CALLS;
 use crate::app::{App, Context, Overlay, PassphrasePrompt, Theme};
 use crate::commands::setup::Setup;
 use crate::commands::{EXIT_UNKNOWN, output};
+use crate::gateway::running::ProxyInfo;
 use crate::lifecycle::Engine;
 use crate::sandbox::{DEMO_KEYS, Sandbox};
 use crate::signals::Shutdown;
 use crate::store::PassphraseNeed;
+use crate::store::history::{CallHistory, HistoryTail};
 use ratatui::crossterm::event;
 use std::time::Duration;
 
@@ -41,6 +44,9 @@ pub async fn run_dashboard(setup: &Setup, sandbox: Option<&Sandbox>, theme: Them
         calls: Some(setup.calls.subscribe()),
         signals: None,
         changes,
+        history: Some(HistoryTail::new(CallHistory::new(
+            &engine.home.paths.call_history,
+        ))),
         clock: crate::lifecycle::engine::system_clock(),
     };
     let mut guard = match TerminalGuard::enter() {
@@ -127,6 +133,10 @@ pub fn build_app(
     let key_file = need == Some(PassphraseNeed::Unlock);
     let has_key = engine.env_key.is_some() || stored.facts.is_some() || key_file;
     let mut app = App::new(ctx, stored.facts.clone(), has_key, theme, now);
+    // What every process of this home called lately, this dashboard's earlier runs included.
+    let history = CallHistory::new(&paths.call_history);
+    app.calls = history.recent(MAX_CALLS).unwrap_or_default().into();
+    app.proxies = ProxyInfo::running(paths);
     app.last_checked_at = stored.checked_at;
     if !has_key {
         app.lifecycle = stored.lifecycle;

@@ -7,11 +7,13 @@ mod sandbox_switches;
 pub mod terminal;
 
 use crate::app::{App, Attempt, Cmd, Msg, Overlay, update};
+use crate::gateway::running::ProxyInfo;
 use crate::lifecycle::Engine;
 use crate::lifecycle::engine::Clock;
 use crate::pleo::CallRecord;
 use crate::sandbox::SandboxControl;
 use crate::signals::Shutdown;
+use crate::store::history::{CallSource, HistoryTail};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
 use ratatui::crossterm::event::{Event, KeyEventKind};
@@ -41,8 +43,13 @@ pub struct Services {
     pub signals: Option<Shutdown>,
     /// Another process changed the home (see `store::watch`).
     pub changes: Option<UnboundedReceiver<()>>,
+    /// Other processes' calls (the proxy's, `api`'s), read as they are appended.
+    pub history: Option<HistoryTail>,
     pub clock: Clock,
 }
+
+/// How often other processes' calls and running proxies are looked for.
+pub const HISTORY_POLL: Duration = Duration::from_secs(1);
 
 /// A finished task's message; an activation's is told apart so that changes to the home made
 /// while it ran (by itself) are read only once it is done.
@@ -77,8 +84,10 @@ pub async fn run<B: Backend>(
         mut calls,
         mut signals,
         mut changes,
+        mut history,
         clock,
     } = services;
+    let mut history_at = history.as_ref().map(|_| Instant::now() + HISTORY_POLL);
     let (tx, mut done_rx) = unbounded_channel();
     let mut rt = Runtime {
         engine,
@@ -108,7 +117,19 @@ pub async fn run<B: Backend>(
         let first = tokio::select! {
             biased;
             Some(done) = done_rx.recv() => rt.on_done(done),
-            Some(call) = recv_opt(&mut calls) => Some(Msg::Call(call)),
+            Some(call) = recv_opt(&mut calls) => Some(Msg::Call(call.entry(CallSource::Check))),
+            () = sleep_opt(history_at) => {
+                history_at = Some(Instant::now() + HISTORY_POLL);
+                let news = history.as_mut().map(|h| others_news(h, &app, &rt.engine)).unwrap_or_default();
+                let mut quit = false;
+                for msg in news {
+                    quit |= rt.step(&mut app, msg);
+                }
+                if quit {
+                    return app;
+                }
+                None
+            }
             Some(()) = recv_opt(&mut changes) => {
                 rt.on_home_changed();
                 None
@@ -142,7 +163,7 @@ pub async fn run<B: Backend>(
             let next = if let Ok(done) = done_rx.try_recv() {
                 rt.on_done(done)
             } else if let Some(call) = calls.as_mut().and_then(|c| c.try_recv().ok()) {
-                Some(Msg::Call(call))
+                Some(Msg::Call(call.entry(CallSource::Check)))
             } else if let Ok(event) = input.try_recv() {
                 event_msg(event)
             } else {
@@ -156,6 +177,23 @@ pub async fn run<B: Backend>(
         }
         draw(terminal, &app);
     }
+}
+
+/// Calls other processes appended since the last look, and the running proxies when they
+/// changed. This process's own calls come through its call log, not the file.
+fn others_news(history: &mut HistoryTail, app: &App, engine: &Engine) -> Vec<Msg> {
+    let me = std::process::id();
+    let mut news: Vec<Msg> = history
+        .read_new()
+        .into_iter()
+        .filter(|e| e.pid != me)
+        .map(Msg::Call)
+        .collect();
+    let proxies = ProxyInfo::running(&engine.home.paths);
+    if proxies != app.proxies {
+        news.push(Msg::Proxies(proxies));
+    }
+    news
 }
 
 fn draw<B: Backend>(terminal: &mut Terminal<B>, app: &App) {

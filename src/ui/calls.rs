@@ -1,8 +1,9 @@
-//! Recent calls, newest first. Only the rows that fit are built, however many are kept.
+//! Recent calls of every process of this home (checks, the proxy's and `api`'s traffic), newest
+//! first. Only the rows that fit are built, however many are kept.
 
 use super::theme::Styles;
 use crate::app::App;
-use crate::pleo::{CallOutcome, CallRecord};
+use crate::store::history::CallEntry;
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -12,12 +13,17 @@ use ratatui::widgets::{Block, Paragraph};
 use std::fmt::Write as _;
 
 const TIME: usize = 8;
+const FROM: usize = 5;
 const METHOD: usize = 6;
 const LATENCY: usize = 8;
 
-fn outcome(record: &CallRecord, styles: &Styles) -> (String, Style) {
-    match record.outcome {
-        CallOutcome::Status(code) => {
+/// The status column: Pleo's status, the failure, or what the proxy refused (nothing was sent).
+fn outcome(entry: &CallEntry, styles: &Styles) -> (String, Style) {
+    if let Some(kind) = &entry.refused {
+        return (format!("refused: {}", refusal(kind)), styles.warning);
+    }
+    match (entry.status, &entry.failure) {
+        (Some(code), _) => {
             let style = match code {
                 200..=299 => styles.ok,
                 400..=599 => styles.error,
@@ -25,7 +31,29 @@ fn outcome(record: &CallRecord, styles: &Styles) -> (String, Style) {
             };
             (code.to_string(), style)
         }
-        CallOutcome::Failed(class) => (class.to_string(), styles.error),
+        (None, Some(class)) => (class.clone(), styles.error),
+        (None, None) => ("?".into(), styles.dim),
+    }
+}
+
+/// A refusal in a word or two.
+pub fn refusal(kind: &str) -> &'static str {
+    match kind {
+        "PROXY_UNAUTHORIZED" => "token",
+        "INTEGRATION_NOT_ACTIVE" => "gate",
+        "COMPANY_SCOPE_VIOLATION" => "company",
+        "PAYLOAD_TOO_LARGE" => "too large",
+        _ => "request",
+    }
+}
+
+/// "0.8 ms" below 10 ms (a local proxy is that fast), whole milliseconds above.
+fn latency(entry: &CallEntry, out: &mut String) {
+    let ms = entry.latency_us as f64 / 1000.0;
+    if ms < 10.0 {
+        let _ = write!(out, "{ms:.1} ms");
+    } else {
+        let _ = write!(out, "{} ms", entry.latency_us / 1000);
     }
 }
 
@@ -34,7 +62,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, styles: &Styles) {
     let scroll = app.calls_scroll.min(total.saturating_sub(1));
     // One row for the column heads.
     let rows = (area.height as usize).saturating_sub(3);
-    let visible: Vec<&CallRecord> = app.calls.iter().rev().skip(scroll).take(rows).collect();
+    let visible: Vec<&CallEntry> = app.calls.iter().rev().skip(scroll).take(rows).collect();
     let title = if total == 0 {
         " Recent calls ".to_string()
     } else if scroll == 0 && visible.len() == total {
@@ -61,8 +89,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, styles: &Styles) {
         .max()
         .unwrap_or(6)
         .clamp(6, 19);
-    // The gaps between columns: 2 + 1 + 2 + 2.
-    let path_w = inner.saturating_sub(TIME + METHOD + status_w + LATENCY + 7);
+    // The gaps between columns: 2 + 1 + 1 + 2 + 2.
+    let path_w = inner.saturating_sub(TIME + FROM + METHOD + status_w + LATENCY + 8);
     let text_area = block.inner(area);
     frame.render_widget(block, area);
     // The table is written straight into the buffer, cell by cell, as a `Paragraph` of the same
@@ -72,8 +100,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, styles: &Styles) {
     let mut rows = Rows::new(buf, text_area);
     rows.put(
         &format!(
-            "{:<TIME$}  {:<METHOD$} {:<status_w$}  {:>LATENCY$}  {}",
-            "UTC", "METHOD", "STATUS", "LATENCY", "PATH"
+            "{:<TIME$}  {:<FROM$} {:<METHOD$} {:<status_w$}  {:>LATENCY$}  {}",
+            "UTC", "FROM", "METHOD", "STATUS", "LATENCY", "PATH"
         ),
         styles.dim,
     );
@@ -89,13 +117,16 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, styles: &Styles) {
         rows.put(&cell, styles.dim);
         rows.put("  ", Style::default());
         cell.clear();
+        let _ = write!(cell, "{:<FROM$} ", call.source.as_str());
+        rows.put(&cell, styles.dim);
+        cell.clear();
         let _ = write!(cell, "{:<METHOD$} ", call.method);
         rows.put(&cell, Style::default());
         cell.clear();
         let _ = write!(cell, "{status:<status_w$}");
         rows.put(&cell, status_style);
         latency.clear();
-        let _ = write!(latency, "{} ms", call.latency.as_millis());
+        self::latency(call, &mut latency);
         cell.clear();
         let _ = write!(cell, "  {latency:>LATENCY$}  ");
         rows.put(&cell, Style::default());

@@ -8,6 +8,7 @@ mod header;
 mod overlay;
 mod scopes;
 pub mod theme;
+mod traffic;
 mod welcome;
 
 use crate::app::App;
@@ -69,12 +70,25 @@ fn render_body(frame: &mut Frame, body: Rect, app: &App, styles: &Styles) {
     let wanted = conn.len().max(scope_lines.len()) as u16 + 2;
     // Keep at least a few rows of recent calls visible.
     let top_height = wanted.min(body.height.saturating_sub(5)).max(3);
-    let [top, calls_area] =
-        Layout::vertical([Constraint::Length(top_height), Constraint::Min(0)]).areas(body);
+    // The integration's traffic, when there is room for it and a few rows of calls.
+    let traffic_height = if body.height >= top_height + traffic::HEIGHT + 5 {
+        traffic::HEIGHT
+    } else {
+        0
+    };
+    let [top, traffic_area, calls_area] = Layout::vertical([
+        Constraint::Length(top_height),
+        Constraint::Length(traffic_height),
+        Constraint::Min(0),
+    ])
+    .areas(body);
     let [conn_area, scopes_area] =
         Layout::horizontal([Constraint::Min(0), Constraint::Length(scopes_width)]).areas(top);
     connection::render(frame, conn_area, app, conn, styles);
     scopes::render(frame, scopes_area, scope_lines, styles);
+    if traffic_height > 0 {
+        traffic::render(frame, traffic_area, app, styles);
+    }
     calls::render(frame, calls_area, app, styles);
 }
 

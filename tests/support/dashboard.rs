@@ -7,6 +7,7 @@ use pleo_keys::lifecycle::engine::Clock;
 use pleo_keys::pleo::CallLog;
 use pleo_keys::runtime::{self, Services, dashboard::build_app};
 use pleo_keys::sandbox::SandboxControl;
+use pleo_keys::store::history::{CallHistory, HistoryTail};
 use ratatui::Terminal;
 use ratatui::backend::{Backend, ClearType, TestBackend, WindowSize};
 use ratatui::buffer::Cell;
@@ -137,6 +138,9 @@ impl Dashboard {
             calls: calls.map(CallLog::subscribe),
             signals: None,
             changes,
+            history: Some(HistoryTail::new(CallHistory::new(
+                &engine.home.paths.call_history,
+            ))),
             clock,
         };
         let (input, input_rx) = unbounded_channel();

@@ -5,8 +5,8 @@ use pleo_keys::domain::{
     CompanyId, ConnectionFacts, Environment, InstallationStatus, KeyId, KeySource, Text,
 };
 use pleo_keys::lifecycle::Lifecycle;
-use pleo_keys::pleo::{CallOutcome, CallRecord};
 use pleo_keys::secret::ApiKey;
+use pleo_keys::store::history::{CallEntry, CallSource};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -105,45 +105,90 @@ pub fn known_facts() -> ConnectionFacts {
     }
 }
 
-/// A call of the `kind`th of five sorts a dashboard sees: introspect, the installation and the
-/// company read, a rate-limited activate and a timed-out introspect. Its latency varies with `i`.
-pub fn call_of(kind: usize, i: usize, introspect: &str, at: jiff::Timestamp) -> CallRecord {
-    let (method, path, outcome) = match kind {
-        0 => ("GET", introspect.to_string(), CallOutcome::Status(200)),
-        1 => (
-            "GET",
-            format!("/v1/installations/me?company_id={ACME}"),
-            CallOutcome::Status(200),
-        ),
-        2 => (
-            "GET",
-            format!("/v1/companies/{ACME}"),
-            CallOutcome::Status(200),
-        ),
-        3 => (
-            "POST",
-            format!("/v1/installations/me/activate?company_id={ACME}"),
-            CallOutcome::Status(429),
-        ),
-        _ => (
+/// A call of the `kind`th of seven sorts a dashboard sees: its own introspect, installation and
+/// company read, a rate-limited activate and a timed-out introspect; the integration's export
+/// list through the proxy, and a request the proxy refused for naming another company. Its
+/// latency varies with `i`.
+pub fn call_of(kind: usize, i: usize, introspect: &str, at: jiff::Timestamp) -> CallEntry {
+    let (source, method, path, status, failure, refused) = match kind {
+        0 => (
+            CallSource::Check,
             "GET",
             introspect.to_string(),
-            CallOutcome::Failed("timeout"),
+            Some(200),
+            None,
+            None,
+        ),
+        1 => (
+            CallSource::Check,
+            "GET",
+            format!("/v1/installations/me?company_id={ACME}"),
+            Some(200),
+            None,
+            None,
+        ),
+        2 => (
+            CallSource::Check,
+            "GET",
+            format!("/v1/companies/{ACME}"),
+            Some(200),
+            None,
+            None,
+        ),
+        3 => (
+            CallSource::Check,
+            "POST",
+            format!("/v1/installations/me/activate?company_id={ACME}"),
+            Some(429),
+            None,
+            None,
+        ),
+        4 => (
+            CallSource::Check,
+            "GET",
+            introspect.to_string(),
+            None,
+            Some("timeout"),
+            None,
+        ),
+        5 => (
+            CallSource::Proxy,
+            "GET",
+            format!("/v3/export-jobs?company_id={ACME}"),
+            Some(200),
+            None,
+            None,
+        ),
+        _ => (
+            CallSource::Proxy,
+            "GET",
+            format!("/v3/export-items?company_id={COBALT}"),
+            None,
+            None,
+            Some("COMPANY_SCOPE_VIOLATION"),
         ),
     };
-    CallRecord {
+    CallEntry {
         at,
-        method,
+        source,
+        pid: 4242,
+        method: method.to_string(),
         path,
-        outcome,
-        latency: Duration::from_millis(40 + (i as u64 * 37) % 900),
+        status,
+        failure: failure.map(str::to_string),
+        refused: refused.map(str::to_string),
+        latency_us: if refused.is_some() {
+            90
+        } else {
+            (40 + (i as u64 * 37) % 900) * 1000
+        },
     }
 }
 
 /// `n` calls, one of each sort in turn, seven seconds apart up to now.
-pub fn calls(n: usize) -> std::collections::VecDeque<CallRecord> {
+pub fn calls(n: usize) -> std::collections::VecDeque<CallEntry> {
     (0..n)
-        .map(|i| call_of(i % 5, i, "/v2/introspect", secs_ago(((n - i) * 7) as i64)))
+        .map(|i| call_of(i % 7, i, "/v2/introspect", secs_ago(((n - i) * 7) as i64)))
         .collect()
 }
 

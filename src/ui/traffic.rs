@@ -1,0 +1,118 @@
+//! The integration's traffic: whether a proxy serves it and where, and what went through it (and
+//! what was refused) in the last minutes.
+
+use super::theme::Styles;
+use crate::app::App;
+use crate::app::traffic::{Traffic, WINDOW_SECS, traffic};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+/// Rows the panel takes, borders included.
+pub const HEIGHT: u16 = 4;
+const LABEL: usize = 12;
+const BARS: [&str; 8] = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"];
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App, styles: &Styles) {
+    let t = traffic(&app.calls, app.now);
+    let block = Block::bordered()
+        .border_style(styles.border)
+        .title(Span::styled(" Integration traffic ", styles.title));
+    let label = |s: &str| Span::styled(format!("{s:<LABEL$}"), styles.dim);
+    let proxy = match app.proxies.as_slice() {
+        [] => Line::from(vec![
+            label("Proxy"),
+            Span::styled("not running", styles.dim),
+            Span::raw("  (start one: pleo-keys proxy)"),
+        ]),
+        [first, rest @ ..] => {
+            let more = if rest.is_empty() {
+                String::new()
+            } else {
+                format!(", +{} more", rest.len())
+            };
+            Line::from(vec![
+                label("Proxy"),
+                Span::styled("● ", styles.ok),
+                Span::raw(first.url.clone()),
+                Span::styled(
+                    format!(
+                        "  (pid {}, since {}{more})",
+                        first.pid,
+                        first.started_at.strftime("%H:%M")
+                    ),
+                    styles.dim,
+                ),
+            ])
+        }
+    };
+    let mut summary = vec![label(&format!("Last {} min", WINDOW_SECS / 60))];
+    summary.extend(numbers(&t, styles));
+    frame.render_widget(
+        Paragraph::new(vec![proxy, Line::from(summary)]).block(block),
+        area,
+    );
+}
+
+fn numbers(t: &Traffic, styles: &Styles) -> Vec<Span<'static>> {
+    if t.is_empty() {
+        return vec![Span::styled("no requests from the integration", styles.dim)];
+    }
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    // The sparkline first: it has a fixed width, the words after it may be cut.
+    let mut spans = vec![
+        Span::styled(sparkline(&t.per_bucket), styles.info),
+        Span::raw("  "),
+        Span::raw(plural(t.requests, "request", "requests")),
+    ];
+    if t.errors > 0 {
+        spans.push(Span::raw(", "));
+        spans.push(Span::styled(
+            plural(t.errors, "error", "errors"),
+            styles.error,
+        ));
+    }
+    if let (Some(p50), Some(p95)) = (t.p50_us, t.p95_us) {
+        spans.push(Span::styled(
+            format!(" · p50 {} · p95 {}", ms(p50), ms(p95)),
+            styles.text,
+        ));
+    }
+    if t.refused() > 0 {
+        let mut why = Vec::new();
+        for (n, word) in [
+            (t.refused_by_gate, "gate"),
+            (t.refused_by_scope, "company"),
+            (t.refused_other, "other"),
+        ] {
+            if n > 0 {
+                why.push(format!("{word} {n}"));
+            }
+        }
+        spans.push(Span::styled(
+            format!(" · refused {} ({})", t.refused(), why.join(", ")),
+            styles.warning,
+        ));
+    }
+    spans
+}
+
+fn ms(us: u64) -> String {
+    if us < 10_000 {
+        format!("{:.1} ms", us as f64 / 1000.0)
+    } else {
+        format!("{} ms", us / 1000)
+    }
+}
+
+/// One bar per bucket (30 s), scaled to the busiest; an idle bucket is the baseline.
+fn sparkline(buckets: &[u64]) -> String {
+    let top = buckets.iter().copied().max().unwrap_or(0).max(1);
+    let steps = BARS.len() as u64 - 1;
+    buckets
+        .iter()
+        .map(|&n| BARS[(n * steps).div_ceil(top) as usize])
+        .collect()
+}
