@@ -13,6 +13,16 @@ use support::prometheus;
 
 const OTHER: &str = sandbox::COBALT_ID;
 
+/// A home where the healthy key (with `set_key_args`) is active, and a proxy serving it.
+async fn serving(set_key_args: &[&str]) -> (World, Proxy) {
+    let w = World::new().await;
+    let out = w.set_key(sandbox::HEALTHY_KEY, set_key_args).await;
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let p = Proxy::start(&w, &[]);
+    p.wait_for_reason("active").await;
+    (w, p)
+}
+
 fn count(w: &World) -> usize {
     w.sandbox.control().request_count()
 }
@@ -26,10 +36,7 @@ fn seen_since(w: &World, since: usize) -> Vec<pleo_keys::sandbox::SeenRequest> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_go_out_with_the_stored_key_and_never_the_token() {
-    let w = World::new().await;
-    assert_eq!(w.set_key(sandbox::HEALTHY_KEY, &[]).await.code, 0);
-    let p = Proxy::start(&w, &[]);
-    p.wait_for_reason("active").await;
+    let (w, p) = serving(&[]).await;
     let before = count(&w);
     let (status, body) = p.get("/v2/employees?limit=1").await;
     assert_eq!(status, 200, "{body}");
@@ -59,10 +66,7 @@ async fn requests_go_out_with_the_stored_key_and_never_the_token() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_refusal_is_answered_locally_with_nothing_sent() {
-    let w = World::new().await;
-    assert_eq!(w.set_key(sandbox::HEALTHY_KEY, &[]).await.code, 0);
-    let p = Proxy::start(&w, &[]);
-    p.wait_for_reason("active").await;
+    let (w, p) = serving(&[]).await;
     let before = count(&w);
     let url = |path: &str| format!("{}{path}", p.url);
     let other_body = format!(r#"{{"companyId":"{OTHER}"}}"#);
@@ -114,26 +118,21 @@ async fn every_refusal_is_answered_locally_with_nothing_sent() {
     }
     assert_eq!(count(&w), before, "nothing reached Pleo");
     let samples = prometheus::parse(&p.metrics().await);
-    let refused = |kind| {
-        prometheus::value(
-            &samples,
-            "pleo_keys_proxy_refusals_total",
-            &[("type", kind)],
-        )
-    };
-    assert_eq!(refused("PROXY_UNAUTHORIZED"), 3.0);
-    assert_eq!(refused("COMPANY_SCOPE_VIOLATION"), 3.0);
-    assert_eq!(refused("PAYLOAD_TOO_LARGE"), 1.0);
+    for (kind, n) in [
+        ("PROXY_UNAUTHORIZED", 3.0),
+        ("COMPANY_SCOPE_VIOLATION", 3.0),
+        ("PAYLOAD_TOO_LARGE", 1.0),
+    ] {
+        let refusals = "pleo_keys_proxy_refusals_total";
+        assert_eq!(prometheus::value(&samples, refusals, &[("type", kind)]), n);
+    }
 }
 
 /// The lifecycle governs the traffic: refused (503, the reason, nothing sent) while the key may
 /// not be used; forwarded while Pleo is merely failing or throttling.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_lifecycle_gates_the_traffic() {
-    let w = World::new().await;
-    assert_eq!(w.set_key(sandbox::HEALTHY_KEY, &[]).await.code, 0);
-    let p = Proxy::start(&w, &[]);
-    p.wait_for_reason("active").await;
+    let (w, p) = serving(&[]).await;
     let acme = format!("urn:pleo:company:{}", sandbox::ACME_ID);
     let control = w.sandbox.control();
 
@@ -228,10 +227,7 @@ async fn the_lifecycle_gates_the_traffic() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_401_on_live_traffic_is_noticed_at_once_everywhere() {
-    let w = World::new().await;
-    assert_eq!(w.set_key(sandbox::HEALTHY_KEY, &[]).await.code, 0);
-    let p = Proxy::start(&w, &[]);
-    p.wait_for_reason("active").await;
+    let (w, p) = serving(&[]).await;
     w.sandbox.control().revoke(sandbox::HEALTHY_KEY);
     let (status, _) = p.get("/v2/employees").await;
     assert_eq!(status, 401, "Pleo's answer passes through");
@@ -247,10 +243,8 @@ async fn a_401_on_live_traffic_is_noticed_at_once_everywhere() {
 /// throughout (held while the replacement settles, never refused).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_key_is_used_without_a_restart_or_a_failed_request() {
-    let w = World::new().await;
-    assert_eq!(w.set_key(sandbox::HEALTHY_KEY, &[]).await.code, 0);
-    let p = std::sync::Arc::new(Proxy::start(&w, &[]));
-    p.wait_for_reason("active").await;
+    let (w, p) = serving(&[]).await;
+    let p = std::sync::Arc::new(p);
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let mut clients = tokio::task::JoinSet::new();
     for _ in 0..8 {
@@ -318,15 +312,7 @@ async fn an_organisation_key_gets_its_company_added() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_and_the_textfile_check_are_prometheus_text_without_secrets() {
-    let w = World::new().await;
-    assert_eq!(
-        w.set_key(sandbox::HEALTHY_KEY, &["--expires", "2099-01-31"])
-            .await
-            .code,
-        0
-    );
-    let p = Proxy::start(&w, &[]);
-    p.wait_for_reason("active").await;
+    let (w, p) = serving(&["--expires", "2099-01-31"]).await;
     assert_eq!(p.get("/v1/introspect").await.0, 200);
     let _ = p.http.get(format!("{}/v1/introspect", p.url)).send().await;
     let text = p.metrics().await;
@@ -345,14 +331,11 @@ async fn metrics_and_the_textfile_check_are_prometheus_text_without_secrets() {
         prometheus::value(&samples, "pleo_keys_key_expiry_timestamp_seconds", &[]),
         expiry
     );
-    let requests = |class| {
-        prometheus::value(
-            &samples,
-            "pleo_keys_proxy_requests_total",
-            &[("class", class)],
-        )
-    };
-    assert_eq!(requests("2xx"), 1.0);
+    let forwarded = "pleo_keys_proxy_requests_total";
+    assert_eq!(
+        prometheus::value(&samples, forwarded, &[("class", "2xx")]),
+        1.0
+    );
     let duration = "pleo_keys_proxy_request_duration_seconds";
     assert_eq!(
         prometheus::value(&samples, &format!("{duration}_bucket"), &[("le", "+Inf")]),
@@ -380,10 +363,7 @@ async fn metrics_and_the_textfile_check_are_prometheus_text_without_secrets() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stop_lets_requests_in_flight_finish() {
-    let w = World::new().await;
-    assert_eq!(w.set_key(sandbox::HEALTHY_KEY, &[]).await.code, 0);
-    let mut p = Proxy::start(&w, &[]);
-    p.wait_for_reason("active").await;
+    let (w, mut p) = serving(&[]).await;
     w.sandbox.control().slow(Some(Duration::from_millis(1500)));
     let request = p.request(Method::GET, "/v1/introspect").send();
     let in_flight = tokio::spawn(request);
