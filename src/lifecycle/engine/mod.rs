@@ -134,7 +134,6 @@ impl Engine {
         }
     }
 
-    /// Another process committed since this run read the state: its facts win.
     /// The state to write after `previous`: the next generation, for this endpoint.
     fn next_state(&self, previous: Option<&State>, facts: ConnectionFacts) -> State {
         State {
