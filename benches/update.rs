@@ -27,7 +27,7 @@ fn messages<M: Measurement>(c: &mut Criterion<M>, name: &str) {
             || Msg::Key(KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE)),
             |msg| {
                 let cmds = update(&mut app, black_box(msg));
-                app.calls_scroll = 0;
+                app.list.cursor = None;
                 cmds
             },
             BatchSize::SmallInput,

@@ -158,7 +158,7 @@ fn dashboard_in_a_pty_replaces_the_key_and_restores_the_terminal() {
     let mut pty = Pty::spawn(&["--sandbox"]);
     pty.wait_for("Connected to Company ID");
     assert!(!pty.cooked(), "the dashboard runs in raw mode");
-    pty.send(b"k");
+    pty.send(b"e");
     let paste = format!("\x1b[200~{}\x1b[201~", pleo_keys::sandbox::ROTATED_KEY);
     pty.send(paste.as_bytes());
     pty.send(b"\r");
@@ -259,7 +259,7 @@ fn a_signal_during_an_activation_exits_cleanly_and_commits_nothing() {
         pty.wait_for("Connected to Company ID");
         let before = std::fs::read(&state).expect("state written");
         site.sb.control().slow(Some(Duration::from_secs(5)));
-        pty.send(b"k");
+        pty.send(b"e");
         pty.send(format!("\x1b[200~{}\x1b[201~\r", sandbox::ROTATED_KEY).as_bytes());
         pty.wait_for("Activating");
         // SAFETY: kill(2) on our own child.

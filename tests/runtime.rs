@@ -62,7 +62,7 @@ async fn the_stored_key_becomes_active_then_a_background_check_sees_it_revoked()
     let (pleo, _home, mut d) = connected().await;
     pleo.reject(KEY_A);
     // No key pressed: the revalidation timer (five minutes, in no time) finds it.
-    let frame = d.wait_for("Press k to enter a new key").await;
+    let frame = d.wait_for("✖ KEY REJECTED").await;
     assert!(frame.contains("API key rejected"), "{frame}");
     let app = d.quit().await;
     assert_eq!(app.lifecycle, Lifecycle::KeyRejected);
@@ -71,7 +71,7 @@ async fn the_stored_key_becomes_active_then_a_background_check_sees_it_revoked()
 #[tokio::test(start_paused = true)]
 async fn a_pasted_key_replaces_the_stored_one() {
     let (_pleo, home, mut d) = connected().await;
-    d.press(KeyCode::Char('k'));
+    d.press(KeyCode::Char('e'));
     // A paste with the newline a terminal copy brings along: it must not submit by itself.
     d.submit(&format!("{KEY_B}\n"));
     d.wait_for("Activating").await;
@@ -87,7 +87,7 @@ async fn a_pasted_key_replaces_the_stored_one() {
 async fn a_failed_replacement_leaves_the_current_key_in_use() {
     let (pleo, home, mut d) = connected().await;
     pleo.reject(KEY_B);
-    d.press(KeyCode::Char('k'));
+    d.press(KeyCode::Char('e'));
     d.submit(KEY_B);
     d.wait_for("✖ API key rejected").await;
     d.press(KeyCode::Esc);
@@ -130,7 +130,7 @@ async fn a_year_long_retry_after_delays_the_next_check_by_an_hour_at_most() {
 #[tokio::test(start_paused = true)]
 async fn a_key_for_another_company_needs_confirmation() {
     let (_pleo, home, mut d) = connected().await;
-    d.press(KeyCode::Char('k'));
+    d.press(KeyCode::Char('e'));
     d.submit(KEY_OTHER);
     d.wait_for("Switch this integration to the new company?")
         .await;
@@ -139,7 +139,7 @@ async fn a_key_for_another_company_needs_confirmation() {
     assert_eq!(home.store.load().await.unwrap().unwrap().expose(), KEY_A);
     assert!(home.audit().contains("company_change_declined"));
     // Again, and this time switch.
-    d.press(KeyCode::Char('k'));
+    d.press(KeyCode::Char('e'));
     d.submit(KEY_OTHER);
     d.wait_for("Switch this integration").await;
     d.press(KeyCode::Char('y'));
@@ -210,7 +210,7 @@ async fn a_new_key_file_asks_for_its_passphrase_twice_then_activates() {
     let home = on_file_store(TestHome::new(), None);
     let mut d = Dashboard::launch(home.engine(pleo.clone()), None, None, EVERY);
     d.wait_for("No API key yet").await;
-    d.press(KeyCode::Char('k'));
+    d.press(KeyCode::Char('e'));
     d.submit(&format!("{KEY_A}\n"));
     d.wait_for("Choose a passphrase").await;
     d.submit("first try");
@@ -250,7 +250,7 @@ async fn end_to_end_against_the_sandbox() {
     );
     d.wait_for("Connected to Company ID").await;
     sandbox.control().revoke(sandbox::HEALTHY_KEY);
-    let frame = d.wait_for("Press k to enter a new key").await;
+    let frame = d.wait_for("✖ KEY REJECTED").await;
     assert!(frame.contains("API key rejected"), "{frame}");
     let app = d.quit().await;
     assert!(!app.calls.is_empty(), "the calls reached the dashboard");
@@ -313,6 +313,9 @@ async fn the_proxys_calls_and_the_proxy_itself_show_up() {
                 failure: None,
                 refused: refused.map(str::to_string),
                 latency_us: 1800,
+                error: None,
+                retry_after_secs: None,
+                run: None,
             })
             .unwrap();
     }

@@ -41,7 +41,7 @@ fn debug_of_every_dashboard_type_is_clean() {
     // The key modal with the canary pasted, and every message/command it causes.
     app::update(
         &mut a,
-        Msg::Key(KeyEvent::new(KeyCode::Char('k'), KeyModifiers::NONE)),
+        Msg::Key(KeyEvent::new(KeyCode::Char('e'), KeyModifiers::NONE)),
     );
     let paste = Msg::Paste(format!("{CANARY}\n"));
     assert_clean("Msg::Paste", &format!("{paste:?}"));

@@ -122,11 +122,7 @@ fn welcome() {
     let text = snap("welcome_80x24", &app, 80, 24);
     assert_shows(
         &text,
-        &[
-            "○ NOT CONFIGURED",
-            "Settings → API keys",
-            "Press k to enter it",
-        ],
+        &["○ NO KEY", "Settings → API keys", "Press e to enter it"],
     );
     snap("welcome_160x48", &app, 160, 48);
 }
@@ -165,7 +161,7 @@ fn installation_inactive_not_entitled() {
         f.installation_status = InstallationStatus::Error;
     }
     let text = snap("installation_inactive_80x24", &app, 80, 24);
-    assert_shows(&text, &["✖ INSTALLATION INACTIVE", "NOT_ENTITLED"]);
+    assert_shows(&text, &["✖ INSTALLATION ERROR", "NOT_ENTITLED"]);
 }
 
 #[test]
@@ -176,7 +172,7 @@ fn company_mismatch() {
         got_name: None,
     });
     let text = snap("company_mismatch_80x24", &app, 80, 24);
-    assert!(text.contains("▲ COMPANY MISMATCH"));
+    assert!(text.contains("✖ COMPANY MISMATCH"));
 }
 
 #[test]
@@ -187,7 +183,7 @@ fn company_required() {
         refused: None,
     });
     let text = snap("company_required_80x24", &app, 80, 24);
-    assert!(text.contains("▲ CHOOSE COMPANY"));
+    assert!(text.contains("✖ CHOOSE COMPANY"));
 }
 
 #[test]
@@ -197,7 +193,7 @@ fn replacement_pending() {
     });
     app.next_check_at = None;
     let text = snap("replacement_pending_80x24", &app, 80, 24);
-    assert_shows(&text, &["▲ REPLACEMENT PENDING", "being checked again"]);
+    assert_shows(&text, &["✖ REPLACEMENT PENDING", "being checked again"]);
 }
 
 #[test]
@@ -402,14 +398,40 @@ fn help() {
     let mut app = app_in("staging");
     app.overlay = Overlay::Help;
     let text = snap("help_80x24", &app, 80, 24);
+    use pleo_keys::app::keymap::Action::*;
     for b in pleo_keys::app::KEYMAP {
-        assert!(text.contains(b.help), "{}", b.help);
+        // The navigation keys share three lines.
+        if !matches!(
+            b.action,
+            Newer | Older | PageNewer | PageOlder | Newest | Oldest
+        ) {
+            assert!(text.contains(b.help), "{}", b.help);
+        }
     }
+    assert_shows(
+        &text,
+        &[
+            "select the older / newer row",
+            "the newest / oldest row",
+            "Help (j/k to scroll)",
+        ],
+    );
+    // Scrolled to its end on a short terminal; all of it at once on a tall one.
+    app.help_scroll = 99;
+    let text = snap("help_80x24_scrolled", &app, 80, 24);
     assert_shows(
         &text,
         &["/home/op/.config/pleo-keys/config.toml", "pleo-keys 0.1.0"],
     );
-    snap("help_160x48", &app, 160, 48);
+    app.help_scroll = 0;
+    let text = snap("help_160x48", &app, 160, 48);
+    assert_shows(
+        &text,
+        &[
+            "/home/op/.config/pleo-keys/config.toml",
+            "a page newer / older",
+        ],
+    );
 }
 
 #[test]
@@ -440,7 +462,9 @@ fn sandbox_panel() {
 fn many_calls_scrolled() {
     let mut app = app_in("staging");
     app.calls = calls(500);
-    app.calls_scroll = 10;
+    // The 11th newest selected, and the window scrolled to it.
+    app.list.cursor = Some(10);
+    app.list.offset.set(10);
     let text = snap("calls_500_scrolled_80x24", &app, 80, 24);
     assert_shows(&text, &["11–", "of 500"]);
     snap("calls_500_scrolled_160x48", &app, 160, 48);

@@ -47,7 +47,7 @@ fn active() -> App {
 }
 
 fn paste_key(a: &mut App, text: &str) -> Vec<Cmd> {
-    update(a, press(KeyCode::Char('k')));
+    update(a, press(KeyCode::Char('e')));
     assert!(matches!(a.overlay, Overlay::KeyEntry(_)));
     update(a, Msg::Paste(text.into()));
     update(a, press(KeyCode::Enter))
@@ -126,7 +126,7 @@ fn a_revoked_key_shows_the_rejected_banner_with_its_key() {
     assert_eq!(b.level, BannerLevel::Error);
     assert_eq!(
         b.text,
-        "API key rejected: it may have expired or been revoked. Press k to enter a new key."
+        "API key rejected: it may have expired or been revoked. Press e to enter a new key."
     );
 }
 
@@ -217,7 +217,7 @@ fn a_pasted_key_is_one_event_and_enter_activates_with_a_new_generation() {
 #[test]
 fn keys_typed_in_the_modal_never_fire_bindings() {
     let mut a = active();
-    update(&mut a, press(KeyCode::Char('k')));
+    update(&mut a, press(KeyCode::Char('e')));
     for c in "qrsa?".chars() {
         assert!(update(&mut a, press(KeyCode::Char(c))).is_empty());
     }
@@ -243,7 +243,7 @@ fn local_validation_errors_stay_in_the_modal_and_send_nothing() {
     assert!(!entry.busy);
 
     let mut a = empty_app(Environment::Sandbox, false);
-    update(&mut a, press(KeyCode::Char('k')));
+    update(&mut a, press(KeyCode::Char('e')));
     update(&mut a, Msg::Paste(KEY_A.into()));
     update(&mut a, press(KeyCode::Tab));
     for c in "31/12/2026".chars() {
@@ -257,7 +257,7 @@ fn local_validation_errors_stay_in_the_modal_and_send_nothing() {
 
     // A huge paste is refused without being kept.
     let mut a = empty_app(Environment::Sandbox, false);
-    update(&mut a, press(KeyCode::Char('k')));
+    update(&mut a, press(KeyCode::Char('e')));
     update(&mut a, Msg::Paste("x".repeat(10 * 1024 * 1024)));
     let Overlay::KeyEntry(entry) = &a.overlay else {
         panic!()

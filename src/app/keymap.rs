@@ -14,8 +14,20 @@ pub enum Action {
     SetExpiry,
     Unlock,
     SandboxPanel,
-    ScrollUp,
-    ScrollDown,
+    /// Move the selection in the lower panel's list (calls, checks, audit).
+    Newer,
+    Older,
+    PageNewer,
+    PageOlder,
+    Newest,
+    Oldest,
+    /// The selected call's detail.
+    Open,
+    Filter,
+    /// Switch the lower panel: calls, checks, audit.
+    NextView,
+    CopyCompany,
+    CopyStatus,
     // The overlays.
     Submit,
     Cancel,
@@ -98,19 +110,44 @@ const fn clear(short: &'static str) -> Binding {
     bind(Action::ClearField, CTRL_U, "Ctrl-U", short, "", 4)
 }
 
-/// The dashboard with no overlay open.
+/// The dashboard with no overlay open. `e` enters a key: `k`/`j` belong to navigation.
 #[rustfmt::skip]
 pub const KEYMAP: &[Binding] = &[
-    bind(Action::EnterKey, &[ch('k')], "k", "key", "enter or replace the API key", 0),
+    bind(Action::EnterKey, &[ch('e')], "e", "key", "enter or replace the API key", 0),
     bind(Action::Revalidate, &[ch('r')], "r", "check now", "check with Pleo now", 1),
     bind(Action::Reactivate, &[ch('a')], "a", "re-activate", "re-activate the stored key (full activation)", 0),
     bind(Action::SetExpiry, &[ch('x')], "x", "expiry", "record the key's expiry date (as Pleo shows it)", 6),
     bind(Action::Unlock, &[ch('p')], "p", "passphrase", "enter the key file's passphrase (when it is locked)", 0),
     bind(Action::SandboxPanel, &[ch('s')], "s", "sandbox", "sandbox switches and demo keys (sandbox only)", 2),
-    bind(Action::ScrollUp, &[plain(KeyCode::Up)], "↑", "scroll", "scroll recent calls to newer", 5),
-    bind(Action::ScrollDown, &[plain(KeyCode::Down)], "↓", "", "scroll recent calls to older", 5),
+    bind(Action::NextView, &[plain(KeyCode::Tab)], "Tab", "calls/checks/audit", "switch the lower panel: calls, checks, audit log", 4),
+    bind(Action::Newer, &[ch('k'), plain(KeyCode::Up)], "j/k", "move", "select the newer row (k or ↑)", 5),
+    bind(Action::Older, &[ch('j'), plain(KeyCode::Down)], "↓", "", "select the older row (j or ↓)", 5),
+    bind(Action::PageNewer, &[plain(KeyCode::PageUp)], "PgUp", "", "a page newer", 9),
+    bind(Action::PageOlder, &[plain(KeyCode::PageDown)], "PgDn", "", "a page older", 9),
+    bind(Action::Newest, &[ch('g'), plain(KeyCode::Home)], "g", "", "the newest row (g or Home)", 9),
+    bind(Action::Oldest, &[ch('G'), plain(KeyCode::End)], "G", "", "the oldest row (G or End)", 9),
+    bind(Action::Open, &[plain(KeyCode::Enter)], "Enter", "detail", "the selected call's detail", 7),
+    bind(Action::Filter, &[ch('/')], "/", "filter", "filter the calls by path, status or source", 7),
+    bind(Action::CopyCompany, &[ch('y')], "y", "copy id", "copy the company id (OSC 52: works over SSH and tmux)", 8),
+    bind(Action::CopyStatus, &[ch('Y')], "Y", "", "copy the status as JSON", 8),
     bind(Action::Help, &[ch('?')], "?", "help", "help: all keys, files and versions", 0),
     bind(Action::Quit, &[ch('q')], "q", "quit", "quit (Ctrl-C always quits)", 0),
+];
+
+/// A call's detail.
+#[rustfmt::skip]
+pub const DETAIL: &[Binding] = &[
+    bind(Action::Newer, &[ch('k'), plain(KeyCode::Up)], "j/k", "newer/older call", "", 3),
+    bind(Action::Older, &[ch('j'), plain(KeyCode::Down)], "↓", "", "", 3),
+    bind(Action::Close, &[plain(KeyCode::Esc), plain(KeyCode::Enter), ch('q')], "Esc", "close", "", 0),
+];
+
+/// Typing a filter; any other character is typed into it.
+#[rustfmt::skip]
+pub const FILTER: &[Binding] = &[
+    bind(Action::Submit, ENTER, "Enter", "keep filter", "", 0),
+    bind(Action::Cancel, &[plain(KeyCode::Esc)], "Esc", "clear", "", 0),
+    DELETE,
 ];
 
 /// The key entry field; any other character is typed into the focused field.
@@ -151,6 +188,8 @@ pub const SANDBOX: &[Binding] = &[
 /// The help popup.
 #[rustfmt::skip]
 pub const HELP: &[Binding] = &[
+    bind(Action::Newer, &[ch('k'), plain(KeyCode::Up)], "j/k", "scroll", "", 1),
+    bind(Action::Older, &[ch('j'), plain(KeyCode::Down)], "↓", "", "", 1),
     bind(Action::Close, &[plain(KeyCode::Esc), ch('?'), ch('q'), plain(KeyCode::Enter)], "Esc", "close", "", 0),
 ];
 
@@ -215,6 +254,9 @@ mod tests {
             PICKER,
             SANDBOX,
             HELP,
+            DETAIL,
+            FILTER,
+            DATE_FIELD,
         ] {
             let mut seen = Vec::new();
             for b in map {
@@ -242,6 +284,11 @@ mod tests {
             Some(Action::ClearField)
         );
         assert_eq!(action_for(KEY_ENTRY, &key(KeyCode::Char('u'), none)), None);
-        assert_eq!(key_label(Action::EnterKey), "k");
+        assert_eq!(key_label(Action::EnterKey), "e");
+        assert_eq!(
+            action_for(KEYMAP, &key(KeyCode::Char('k'), none)),
+            Some(Action::Newer),
+            "k moves, as in vim"
+        );
     }
 }

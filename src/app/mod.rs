@@ -3,6 +3,7 @@
 //! with messages. Nothing here does IO.
 
 mod banner;
+pub mod calls_view;
 pub mod keymap;
 pub mod model;
 pub mod msg;

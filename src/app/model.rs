@@ -1,5 +1,6 @@
 //! What the dashboard knows. Rendering is a pure function of this.
 
+use super::calls_view::ListView;
 use super::overlay::Overlay;
 use crate::domain::{ConnectionFacts, Environment, KeySource, Reason};
 use crate::gateway::running::ProxyInfo;
@@ -93,11 +94,17 @@ pub struct App {
     pub calls: VecDeque<CallEntry>,
     /// The proxies serving this home now.
     pub proxies: Vec<ProxyInfo>,
-    /// Rows scrolled from the newest call.
-    pub calls_scroll: usize,
+    /// The lower panel: its view, selection, window and filter.
+    pub list: ListView,
+    /// The audit log's newest events, oldest first (the audit view).
+    pub audit: Vec<crate::store::AuditEvent>,
     /// Bumped when the key changes: results of older runs are dropped.
     pub generation: u64,
     pub check_in_flight: bool,
+    /// Rows the help popup is scrolled by (on a terminal too short for all of it).
+    pub help_scroll: usize,
+    /// The check in flight was asked for with `r` (it does not grow the backoff).
+    pub manual_check: bool,
     /// `r` pressed while a check ran: run one more when it ends.
     pub check_again: bool,
     pub next_check_at: Option<jiff::Timestamp>,
@@ -142,9 +149,12 @@ impl App {
             overlay: Overlay::None,
             calls: VecDeque::new(),
             proxies: Vec::new(),
-            calls_scroll: 0,
+            list: ListView::default(),
+            audit: Vec::new(),
             generation: 0,
             check_in_flight: false,
+            help_scroll: 0,
+            manual_check: false,
             check_again: false,
             next_check_at: None,
             failures: 0,

@@ -44,6 +44,8 @@ pub enum Msg {
     Call(CallEntry),
     /// The proxies serving this home changed.
     Proxies(Vec<ProxyInfo>),
+    /// The audit log's newest events, oldest first.
+    Audit(Vec<crate::store::AuditEvent>),
     /// The file store was unlocked (Ok(has a key)) or not (Err(message)).
     StoreUnlocked(Result<bool, String>),
     /// The expiry date was recorded (the facts now stored) or not (why).
@@ -73,6 +75,7 @@ impl std::fmt::Debug for Msg {
             Msg::StoreChanged(o) => write!(f, "StoreChanged({})", o.reason),
             Msg::Call(c) => write!(f, "Call({} {})", c.method, c.path),
             Msg::Proxies(p) => write!(f, "Proxies({})", p.len()),
+            Msg::Audit(e) => write!(f, "Audit({})", e.len()),
             Msg::StoreUnlocked(r) => write!(f, "StoreUnlocked({})", r.is_ok()),
             Msg::ExpirySet(r) => write!(f, "ExpirySet({})", r.is_ok()),
             Msg::SandboxDone(r) => write!(f, "SandboxDone({})", r.is_ok()),
@@ -111,6 +114,10 @@ pub enum Cmd {
     },
     Sandbox {
         action: SandboxAction,
+    },
+    /// Put `text` on the terminal's clipboard (OSC 52).
+    Copy {
+        text: String,
     },
     Quit,
 }

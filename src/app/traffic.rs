@@ -100,6 +100,9 @@ mod tests {
             failure: None,
             refused: refused.map(str::to_string),
             latency_us: ms * 1000,
+            error: None,
+            retry_after_secs: None,
+            run: None,
         }
     }
 

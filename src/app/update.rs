@@ -1,8 +1,9 @@
 //! `update(app, msg) -> Vec<Cmd>`: every change to the dashboard happens here, synchronously.
 //! The runtime sets `app.now` before each call, so time is an input like any other.
 
+use super::calls_view::View;
 use super::keymap::{self, Action, key_label};
-use super::model::{App, Banner, BannerLevel, MAX_CALLS};
+use super::model::{App, Banner, BannerLevel, MAX_CALLS, countdown};
 use super::msg::{Attempt, Cmd, Msg};
 use super::overlay::{
     self, CompanyPicker, ConfirmCompany, ExpiryPrompt, KeyEntry, Overlay, PassphrasePrompt,
@@ -45,7 +46,9 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
             vec![]
         }
         Msg::CheckDue => {
-            if app.has_key {
+            // A scheduled check while one runs (a manual one) is simply that one.
+            if app.has_key && !app.check_in_flight {
+                app.manual_check = false;
                 start_check(app)
             } else {
                 vec![]
@@ -84,15 +87,25 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
             if app.calls.len() == MAX_CALLS {
                 app.calls.pop_front();
             }
+            // Keep the row being read selected as new ones arrive on top.
+            let shown = app.list.filter.is_empty()
+                || !app
+                    .list
+                    .calls(&std::iter::once(record.clone()).collect())
+                    .is_empty();
             app.calls.push_back(record);
-            if app.calls_scroll > 0 {
-                // Keep the rows being read in place as new ones arrive on top.
-                app.calls_scroll = (app.calls_scroll + 1).min(app.calls.len().saturating_sub(1));
+            if shown && app.list.view == View::Calls {
+                let total = app.list.calls(&app.calls).len();
+                app.list.row_added(total);
             }
             vec![]
         }
         Msg::Proxies(proxies) => {
             app.proxies = proxies;
+            vec![]
+        }
+        Msg::Audit(events) => {
+            app.audit = events;
             vec![]
         }
         Msg::StoreUnlocked(result) => on_unlocked(app, result),
@@ -197,12 +210,33 @@ fn on_dashboard_key(app: &mut App, ev: KeyEvent) -> Vec<Cmd> {
             vec![]
         }
         Action::Revalidate => {
-            if app.has_key {
-                app.notice = None;
-                start_check(app)
-            } else {
-                vec![]
+            if !app.has_key {
+                return vec![];
             }
+            // Pleo asked to wait (Retry-After): asking sooner only earns another 429.
+            if let (
+                Lifecycle::Degraded(Degradation::RateLimited {
+                    retry_after: Some(_),
+                }),
+                Some(at),
+            ) = (&app.lifecycle, app.next_check_at)
+                && at > app.now
+            {
+                app.notice = Some(Banner::new(
+                    BannerLevel::Info,
+                    format!(
+                        "Pleo asked to wait (Retry-After): the next check runs at {} UTC, in {}.",
+                        at.strftime("%H:%M:%S"),
+                        countdown(app.now, at)
+                    ),
+                ));
+                return vec![];
+            }
+            app.notice = None;
+            // The pending retry is this check: it is not run again right after.
+            app.next_check_at = None;
+            app.manual_check = true;
+            start_check(app)
         }
         Action::Reactivate => {
             if !app.has_key {
@@ -245,16 +279,99 @@ fn on_dashboard_key(app: &mut App, ev: KeyEvent) -> Vec<Cmd> {
             }
             vec![]
         }
-        Action::ScrollUp => {
-            app.calls_scroll = app.calls_scroll.saturating_sub(1);
+        Action::NextView => {
+            app.list.view = app.list.view.next();
+            app.list.to_newest();
             vec![]
         }
-        Action::ScrollDown => {
-            app.calls_scroll = (app.calls_scroll + 1).min(app.calls.len().saturating_sub(1));
+        Action::Newer | Action::Older | Action::PageNewer | Action::PageOlder => {
+            let total = list_len(app);
+            let page = app.list.page_rows();
+            let delta = match action {
+                Action::Newer => -1,
+                Action::Older => 1,
+                Action::PageNewer => -page,
+                _ => page,
+            };
+            app.list.move_by(delta, total);
             vec![]
+        }
+        Action::Newest => {
+            app.list.to_newest();
+            vec![]
+        }
+        Action::Oldest => {
+            let total = list_len(app);
+            app.list.to_oldest(total);
+            vec![]
+        }
+        Action::Open => {
+            if app.list.view == View::Calls {
+                crate::app::overlay::open_call(app);
+            }
+            vec![]
+        }
+        Action::Filter => {
+            app.list.view = View::Calls;
+            app.overlay = Overlay::Filter;
+            vec![]
+        }
+        Action::CopyCompany => match &app.facts {
+            Some(f) => {
+                app.notice = Some(Banner::new(
+                    BannerLevel::Info,
+                    format!(
+                        "Copied the company id {} (OSC 52: the terminal must allow clipboard access).",
+                        f.company_id
+                    ),
+                ));
+                vec![Cmd::Copy {
+                    text: f.company_id.to_string(),
+                }]
+            }
+            None => vec![],
+        },
+        Action::CopyStatus => {
+            app.notice = Some(Banner::new(
+                BannerLevel::Info,
+                "Copied the status as JSON (OSC 52: the terminal must allow clipboard access).",
+            ));
+            vec![Cmd::Copy {
+                text: status_json(app),
+            }]
         }
         _ => vec![],
     }
+}
+
+/// Rows in the lower panel's current view.
+fn list_len(app: &App) -> usize {
+    match app.list.view {
+        View::Calls => app.list.calls(&app.calls).len(),
+        View::Checks => 0,
+        View::Audit => app.audit.len(),
+    }
+}
+
+/// What `check --json` would print for what the dashboard shows.
+fn status_json(app: &App) -> String {
+    let outcome = crate::lifecycle::Outcome {
+        reason: app.reason,
+        facts: app.facts.clone(),
+        key: app.facts.as_ref().map(|f| f.key.clone()),
+        checked_at: app.last_checked_at,
+        ..crate::lifecycle::Outcome::bare(app.lifecycle.clone())
+    };
+    let endpoint = crate::pleo::Endpoint::custom(&app.ctx.base_url, app.ctx.environment)
+        .unwrap_or_else(|_| crate::pleo::Endpoint::for_environment(app.ctx.environment));
+    crate::commands::report::Report::new(
+        &outcome,
+        crate::commands::report::Command::Status,
+        &endpoint,
+        &app.ctx.required_scopes,
+        app.now.to_zoned(jiff::tz::TimeZone::UTC).date(),
+    )
+    .to_json()
 }
 
 fn on_unlocked(app: &mut App, result: Result<bool, String>) -> Vec<Cmd> {
@@ -496,6 +613,8 @@ fn apply_outcome(app: &mut App, outcome: &Outcome) -> Vec<Cmd> {
             }
         }
         // Transient: keep the last good facts on screen.
+        // Only scheduled checks back off further: pressing r again and again does not.
+        Lifecycle::Degraded(_) if app.manual_check => app.failures = app.failures.max(1),
         Lifecycle::Degraded(_) => app.failures = app.failures.saturating_add(1),
         Lifecycle::MissingScopes { .. } | Lifecycle::InstallationInactive { .. } => {
             app.failures = 0;

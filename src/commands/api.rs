@@ -94,6 +94,9 @@ pub async fn run(setup: &Setup, args: &ApiArgs) -> i32 {
         failure,
         refused: None,
         latency_us: u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+        error: None,
+        retry_after_secs: None,
+        run: None,
     });
     let (status, body) = match answer {
         Ok(a) => a,

@@ -71,6 +71,9 @@ impl Gateway {
                 failure: None,
                 refused: Some(kind.to_string()),
                 latency_us: micros(started),
+                error: None,
+                retry_after_secs: None,
+                run: None,
             });
             error(status, kind, &message)
         };
@@ -130,7 +133,7 @@ impl Gateway {
         let body = match Limited::new(body, MAX_REQUEST_BODY).collect().await {
             Ok(b) => b.to_bytes(),
             Err(e) if e.is::<http_body_util::LengthLimitError>() => {
-                return refuse(
+                let mut resp = refuse(
                     "PAYLOAD_TOO_LARGE",
                     StatusCode::PAYLOAD_TOO_LARGE,
                     format!(
@@ -138,6 +141,10 @@ impl Gateway {
                         MAX_REQUEST_BODY / 1024
                     ),
                 );
+                // The rest of the body is never read: this connection cannot carry another request.
+                resp.headers_mut()
+                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
+                return resp;
             }
             Err(_) => {
                 return refuse(
@@ -193,6 +200,9 @@ impl Gateway {
             failure,
             refused: None,
             latency_us: u64::try_from(latency.as_micros()).unwrap_or(u64::MAX),
+            error: None,
+            retry_after_secs: None,
+            run: None,
         };
         let resp = match answer {
             Ok(resp) => resp,

@@ -22,6 +22,26 @@ pub struct CallRecord {
     pub path: String,
     pub outcome: CallOutcome,
     pub latency: Duration,
+    /// Pleo's `{type, message}` on an error answer (sanitised), or the failure in words.
+    pub error: Option<String>,
+    pub retry_after: Option<Duration>,
+    /// The check or activation the call was part of (see [`in_run`]).
+    pub run: Option<String>,
+}
+
+tokio::task_local! {
+    static RUN: String;
+}
+
+/// Run `work` as part of `label` ("check at 12:00:01", "activation of key …21a4"): the calls it
+/// makes say so in the call history.
+pub async fn in_run<F: std::future::Future>(label: String, work: F) -> F::Output {
+    RUN.scope(label, work).await
+}
+
+/// The label of the run the current task is part of.
+pub fn current_run() -> Option<String> {
+    RUN.try_with(Clone::clone).ok()
 }
 
 impl CallRecord {
@@ -41,6 +61,9 @@ impl CallRecord {
             failure,
             refused: None,
             latency_us: u64::try_from(self.latency.as_micros()).unwrap_or(u64::MAX),
+            error: self.error.clone(),
+            retry_after_secs: self.retry_after.map(|d| d.as_secs()),
+            run: self.run.clone(),
         }
     }
 }
@@ -101,6 +124,9 @@ mod tests {
             path: path.into(),
             outcome: CallOutcome::Status(200),
             latency: Duration::ZERO,
+            error: None,
+            retry_after: None,
+            run: None,
         }
     }
 

@@ -249,12 +249,19 @@ impl PleoClient {
             Err((Some(status), _)) => CallOutcome::Status(*status),
             Err((None, e)) => CallOutcome::Failed(e.class()),
         };
+        let failed = decoded.as_ref().err().map(|(_, e)| e);
         self.calls.record(CallRecord {
             at,
             method: method_name(&method),
             path: path.to_string(),
             outcome,
             latency: started.elapsed(),
+            error: failed.map(ToString::to_string),
+            retry_after: failed.and_then(|e| match e {
+                ApiError::RateLimited { retry_after } => *retry_after,
+                _ => None,
+            }),
+            run: super::calls::current_run(),
         });
         decoded.map(|(_, v)| v).map_err(|(_, e)| e)
     }

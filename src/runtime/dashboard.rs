@@ -47,6 +47,7 @@ pub async fn run_dashboard(setup: &Setup, sandbox: Option<&Sandbox>, theme: Them
         history: Some(HistoryTail::new(CallHistory::new(
             &engine.home.paths.call_history,
         ))),
+        clipboard: super::osc52(),
         clock: crate::lifecycle::engine::system_clock(),
     };
     let mut guard = match TerminalGuard::enter() {
@@ -143,8 +144,14 @@ pub fn build_app(
         app.reason = stored.reason;
     }
     // The passphrase is asked inside the dashboard: a raw-mode terminal cannot take a prompt.
+    // Waiting for the passphrase is its own state, not an activation.
     if key_file && engine.env_key.is_none() {
         app.overlay = Overlay::Passphrase(PassphrasePrompt::default());
+        app.lifecycle = crate::lifecycle::Lifecycle::StorageError {
+            detail: "The stored key is locked in its encrypted file.".into(),
+            needs_passphrase: true,
+        };
+        app.reason = app.lifecycle.reason();
     }
     // A new key file: the first key entered asks for the passphrase to encrypt it with.
     app.needs_new_passphrase = need == Some(PassphraseNeed::Choose);

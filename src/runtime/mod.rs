@@ -45,7 +45,25 @@ pub struct Services {
     pub changes: Option<UnboundedReceiver<()>>,
     /// Other processes' calls (the proxy's, `api`'s), read as they are appended.
     pub history: Option<HistoryTail>,
+    /// Where `y`/`Y` put text: the terminal's clipboard (OSC 52); a recorder in tests.
+    pub clipboard: Clipboard,
     pub clock: Clock,
+}
+
+/// Puts text on the clipboard.
+pub type Clipboard = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// The terminal's clipboard through OSC 52, which SSH and tmux (`set-clipboard on`) carry to the
+/// operator's machine. Written between frames: it moves no cursor and draws nothing.
+pub fn osc52() -> Clipboard {
+    Arc::new(|text: &str| {
+        use base64::Engine as _;
+        use std::io::Write as _;
+        let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+        let mut out = std::io::stdout().lock();
+        let _ = write!(out, "\x1b]52;c;{encoded}\x07");
+        let _ = out.flush();
+    })
 }
 
 /// How often other processes' calls and running proxies are looked for.
@@ -59,6 +77,7 @@ enum Done {
 }
 
 struct Runtime {
+    clipboard: Clipboard,
     engine: Arc<Engine>,
     sandbox: Option<SandboxControl>,
     clock: Clock,
@@ -85,11 +104,15 @@ pub async fn run<B: Backend>(
         mut signals,
         mut changes,
         mut history,
+        clipboard,
         clock,
     } = services;
     let mut history_at = history.as_ref().map(|_| Instant::now() + HISTORY_POLL);
+    // The audit log's size when last read: read again only when it grew.
+    let mut seen_audit = None;
     let (tx, mut done_rx) = unbounded_channel();
     let mut rt = Runtime {
+        clipboard,
         engine,
         sandbox,
         clock,
@@ -120,7 +143,10 @@ pub async fn run<B: Backend>(
             Some(call) = recv_opt(&mut calls) => Some(Msg::Call(call.entry(CallSource::Check))),
             () = sleep_opt(history_at) => {
                 history_at = Some(Instant::now() + HISTORY_POLL);
-                let news = history.as_mut().map(|h| others_news(h, &app, &rt.engine)).unwrap_or_default();
+                let news = history
+                    .as_mut()
+                    .map(|h| others_news(h, &mut seen_audit, &app, &rt.engine))
+                    .unwrap_or_default();
                 let mut quit = false;
                 for msg in news {
                     quit |= rt.step(&mut app, msg);
@@ -181,8 +207,15 @@ pub async fn run<B: Backend>(
 
 /// Calls other processes appended since the last look, and the running proxies when they
 /// changed. This process's own calls come through its call log, not the file.
-fn others_news(history: &mut HistoryTail, app: &App, engine: &Engine) -> Vec<Msg> {
+fn others_news(
+    history: &mut HistoryTail,
+    seen_audit: &mut Option<u64>,
+    app: &App,
+    engine: &Engine,
+) -> Vec<Msg> {
     let me = std::process::id();
+    let audit_log = &engine.home.paths.audit_log;
+    let audit_len = std::fs::metadata(audit_log).map(|m| m.len()).ok();
     let mut news: Vec<Msg> = history
         .read_new()
         .into_iter()
@@ -193,7 +226,19 @@ fn others_news(history: &mut HistoryTail, app: &App, engine: &Engine) -> Vec<Msg
     if proxies != app.proxies {
         news.push(Msg::Proxies(proxies));
     }
+    // The audit log grew (this process or another wrote to it): read its newest part again.
+    if audit_len != *seen_audit {
+        *seen_audit = audit_len;
+        news.push(Msg::Audit(load_audit(audit_log)));
+    }
     news
+}
+
+/// The audit log's newest events (the dashboard shows a screenful or two).
+pub fn load_audit(path: &std::path::Path) -> Vec<crate::store::AuditEvent> {
+    let mut events = crate::store::read_audit(path).unwrap_or_default();
+    let skip = events.len().saturating_sub(crate::app::model::MAX_CALLS);
+    events.split_off(skip)
 }
 
 fn draw<B: Backend>(terminal: &mut Terminal<B>, app: &App) {
@@ -399,6 +444,7 @@ impl Runtime {
                     });
                 }
             },
+            Cmd::Copy { text } => (self.clipboard)(&text),
             Cmd::Quit => return true,
         }
         false

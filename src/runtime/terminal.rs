@@ -26,7 +26,8 @@ impl TerminalGuard {
             event::DisableMouseCapture,
             cursor::Hide
         );
-        let terminal = setup.and_then(|()| Terminal::new(SyncBackend::new(io::stdout())));
+        let backend = SyncBackend::new(io::stdout()).with_ascii(crate::ui::ascii::wanted());
+        let terminal = setup.and_then(|()| Terminal::new(backend));
         match terminal {
             Ok(terminal) => Ok(TerminalGuard { terminal }),
             Err(e) => {
@@ -87,6 +88,8 @@ pub struct SyncBackend<W: Write = Stdout> {
     /// What the terminal's cursor was last told: hidden or not, and where. `None` is unknown.
     cursor_hidden: Option<bool>,
     cursor_at: Option<Position>,
+    /// Write ASCII stand-ins for the glyphs (see `ui::ascii`).
+    ascii: bool,
 }
 
 impl<W: Write> SyncBackend<W> {
@@ -96,7 +99,13 @@ impl<W: Write> SyncBackend<W> {
             in_update: false,
             cursor_hidden: None,
             cursor_at: None,
+            ascii: false,
         }
+    }
+
+    /// Draw glyphs as ASCII (the Linux console and other terminals without them).
+    pub fn with_ascii(self, ascii: bool) -> SyncBackend<W> {
+        SyncBackend { ascii, ..self }
     }
 
     /// Tell the terminal only when it changes: the idle redraw stays silent.
@@ -129,7 +138,19 @@ impl<W: Write> Backend for SyncBackend<W> {
         self.in_update = true;
         // Drawing moves the terminal's cursor.
         self.cursor_at = None;
-        self.inner.draw(content)
+        if !self.ascii {
+            return self.inner.draw(content);
+        }
+        let cells: Vec<(u16, u16, Cell)> = content
+            .map(|(x, y, cell)| {
+                let mut cell = cell.clone();
+                if let Some(s) = crate::ui::ascii::stand_in(cell.symbol()) {
+                    cell.set_symbol(s);
+                }
+                (x, y, cell)
+            })
+            .collect();
+        self.inner.draw(cells.iter().map(|(x, y, c)| (*x, *y, c)))
     }
 
     fn hide_cursor(&mut self) -> io::Result<()> {
@@ -227,6 +248,24 @@ mod tests {
     fn draw(t: &mut Term, text: &str) {
         t.draw(|f| f.render_widget(Paragraph::new(text), f.area()))
             .unwrap();
+    }
+
+    #[test]
+    fn an_ascii_terminal_gets_stand_ins_for_the_glyphs() {
+        let out = Shared::default();
+        let mut t = Terminal::with_options(
+            SyncBackend::new(out.clone()).with_ascii(true),
+            TerminalOptions {
+                viewport: Viewport::Fixed(Rect::new(0, 0, 20, 2)),
+            },
+        )
+        .unwrap();
+        draw(&mut t, "✔ ok ▲ ⠋ …");
+        let text = written(&out);
+        for stand_in in ["H+", "Hok", "H!", "H|", "H~"] {
+            assert!(text.contains(stand_in), "{stand_in} in {text:?}");
+        }
+        assert!(text.is_ascii(), "{text:?}");
     }
 
     #[test]

@@ -59,18 +59,28 @@ pub struct CallEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refused: Option<String>,
     pub latency_us: u64,
+    /// Pleo's `{type, message}` on an error answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_secs: Option<u64>,
+    /// The check or activation the call was part of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<String>,
 }
 
 impl CallEntry {
     /// The same entry with every text field cleaned (it came from a file anyone of this user
     /// could have written).
     fn cleaned(self) -> CallEntry {
-        let clean = |s: Option<String>| s.map(|s| sanitize(&s, 60));
+        let clean = |s: Option<String>, max| s.map(|s| sanitize(&s, max));
         CallEntry {
             method: sanitize(&self.method, 10),
             path: sanitize(&self.path, MAX_PATH_CHARS),
-            failure: clean(self.failure),
-            refused: clean(self.refused),
+            failure: clean(self.failure, 60),
+            refused: clean(self.refused, 60),
+            error: clean(self.error, 300),
+            run: clean(self.run, 80),
             ..self
         }
     }
@@ -235,6 +245,9 @@ mod tests {
             failure: None,
             refused: None,
             latency_us: 1500,
+            error: None,
+            retry_after_secs: None,
+            run: None,
         }
     }
 

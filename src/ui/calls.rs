@@ -58,28 +58,42 @@ fn latency(entry: &CallEntry, out: &mut String) {
 }
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, styles: &Styles) {
-    let total = app.calls.len();
-    let scroll = app.calls_scroll.min(total.saturating_sub(1));
+    let shown = app.list.calls(&app.calls);
+    let total = shown.len();
     // One row for the column heads.
     let rows = (area.height as usize).saturating_sub(3);
-    let visible: Vec<&CallEntry> = app.calls.iter().rev().skip(scroll).take(rows).collect();
+    let offset = app.list.window(total, rows);
+    let visible = &shown[offset.min(total)..(offset + rows).min(total)];
+    let filter = if app.list.filter.is_empty() {
+        String::new()
+    } else {
+        format!(" matching \"{}\"", app.list.filter)
+    };
     let title = if total == 0 {
-        " Recent calls ".to_string()
-    } else if scroll == 0 && visible.len() == total {
-        format!(" Recent calls ({total}, newest first) ")
+        format!(" Recent calls{filter} ")
+    } else if visible.len() == total {
+        format!(" Recent calls{filter} ({total}, newest first) ")
     } else {
         format!(
-            " Recent calls {}–{} of {total}, newest first ",
-            scroll + 1,
-            scroll + visible.len()
+            " Recent calls{filter} {}–{} of {total}, newest first ",
+            offset + 1,
+            offset + visible.len()
         )
     };
     let block = Block::bordered()
         .border_style(styles.border)
-        .title(Span::styled(title, styles.title));
+        .title(Span::styled(title, styles.title))
+        .title(super::lists::tabs(app, styles));
     if total == 0 {
-        let text = Line::styled("No calls yet.", styles.dim);
-        frame.render_widget(Paragraph::new(text).block(block), area);
+        let text = if app.calls.is_empty() {
+            "No calls yet."
+        } else {
+            "No call matches the filter (/ to change it, Esc in it to clear)."
+        };
+        frame.render_widget(
+            Paragraph::new(Line::styled(text, styles.dim)).block(block),
+            area,
+        );
         return;
     }
     let inner = area.width.saturating_sub(2) as usize;
@@ -107,7 +121,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, styles: &Styles) {
     );
     let mut cell = String::with_capacity(64);
     let mut latency = String::with_capacity(16);
-    for call in visible {
+    for (i, call) in visible.iter().enumerate() {
         if !rows.next_row() {
             break;
         }
@@ -129,8 +143,20 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, styles: &Styles) {
         self::latency(call, &mut latency);
         cell.clear();
         let _ = write!(cell, "  {latency:>LATENCY$}  ");
-        rows.put(&cell, Style::default());
+        rows.put(&cell, latency_style(call, styles));
         rows.put(&super::truncate(&call.path, path_w), Style::default());
+        if app.list.cursor == Some(offset + i) {
+            rows.highlight(styles.selected);
+        }
+    }
+}
+
+/// Slow answers stand out: over a second in the warning colour, over five in the error one.
+fn latency_style(call: &CallEntry, styles: &Styles) -> Style {
+    match call.latency_us {
+        0..1_000_000 => Style::default(),
+        1_000_000..5_000_000 => styles.warning,
+        _ => styles.error,
     }
 }
 
@@ -158,6 +184,18 @@ impl<'b> Rows<'b> {
         self.y += 1;
         self.x = 0;
         self.y < self.area.height
+    }
+
+    /// Mark the current row (the selection).
+    fn highlight(&mut self, style: Style) {
+        if self.y < self.area.height {
+            let row = Rect {
+                y: self.area.y + self.y,
+                height: 1,
+                ..self.area
+            };
+            self.buf.set_style(row, style);
+        }
     }
 
     fn put(&mut self, text: &str, style: Style) {

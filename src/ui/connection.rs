@@ -30,37 +30,32 @@ fn company(app: &App) -> (Option<String>, Option<String>) {
     }
 }
 
-/// Wide enough for the whole sentence "Connected to Company ID: <uuid>".
-fn says_connected(app: &App, inner_width: u16) -> bool {
-    app.lifecycle.is_active() && inner_width >= 62
+/// Facts from before a failure: still shown (they say what was connected), but dimmed and
+/// titled "last known", so a green tick never sits next to a rejected key.
+pub(crate) fn stale(app: &App) -> bool {
+    app.facts.is_some() && !app.lifecycle.is_active() && !app.lifecycle.is_degraded()
 }
 
 pub fn lines(app: &App, styles: &Styles, inner_width: u16) -> Vec<Line<'static>> {
     let facts = app.facts.as_ref();
     let (company_id, company_name) = company(app);
     let value_w = (inner_width as usize).saturating_sub(LABEL);
+    let stale = stale(app);
+    let ok = if stale { styles.dim } else { styles.ok };
     let mut out = Vec::new();
-    if says_connected(app, inner_width)
-        && let Some(id) = &company_id
-    {
-        out.push(Line::from(vec![
-            Span::raw("Connected to Company ID: "),
-            Span::styled(id.clone(), styles.text.add_modifier(Modifier::BOLD)),
-        ]));
-    } else {
-        out.push(row(
-            "Company ID",
-            vec![match company_id {
-                // Cut visibly (…) on a narrow terminal rather than silently at the border.
-                Some(id) => Span::styled(
-                    super::truncate(&id, value_w),
-                    styles.text.add_modifier(Modifier::BOLD),
-                ),
-                None => Span::styled("none yet", styles.dim),
-            }],
-            styles,
-        ));
-    }
+    // The same label at every width; the panel's title says "Connected to" while active.
+    out.push(row(
+        "Company ID",
+        vec![match company_id {
+            // Cut visibly (…) on a narrow terminal rather than silently at the border.
+            Some(id) => Span::styled(
+                super::truncate(&id, value_w),
+                styles.text.add_modifier(Modifier::BOLD),
+            ),
+            None => Span::styled("none yet", styles.dim),
+        }],
+        styles,
+    ));
     out.push(row(
         "Name",
         vec![match company_name {
@@ -81,7 +76,7 @@ pub fn lines(app: &App, styles: &Styles, inner_width: u16) -> Vec<Line<'static>>
         styles,
     ));
     let installation = match facts.map(|f| &f.installation_status) {
-        Some(InstallationStatus::Activated) => Span::styled("✔ ACTIVATED", styles.ok),
+        Some(InstallationStatus::Activated) => Span::styled("✔ ACTIVATED", ok),
         Some(other) => Span::styled(format!("✖ {other}"), styles.error),
         None => Span::styled("unknown", styles.dim),
     };
@@ -98,6 +93,13 @@ pub fn lines(app: &App, styles: &Styles, inner_width: u16) -> Vec<Line<'static>>
         Span::styled("not scheduled", styles.dim)
     };
     out.push(row("Next check", vec![next], styles));
+    if let Some(rotated) = super::lists::last_rotation(app) {
+        out.push(row(
+            "Rotated",
+            vec![Span::raw(super::truncate(&rotated, value_w))],
+            styles,
+        ));
+    }
     if let (Some(date), Some(days)) = (facts.and_then(|f| f.expires_on), app.expires_in_days()) {
         let when = match days {
             d if d < 0 => format!("{} ago, passed", plural(-d)),
@@ -119,7 +121,27 @@ pub fn lines(app: &App, styles: &Styles, inner_width: u16) -> Vec<Line<'static>>
         };
         out.push(row("Key expiry", vec![value], styles));
     }
+    if stale {
+        out = out.into_iter().map(|l| dimmed(l, styles)).collect();
+    }
     out
+}
+
+/// Everything dim but what is red or yellow: that is the news.
+pub(crate) fn dimmed(line: Line<'static>, styles: &Styles) -> Line<'static> {
+    let spans = line
+        .spans
+        .into_iter()
+        .map(|s| {
+            // By colour; in the mono theme (no colours) by weight.
+            let loud = [styles.error, styles.warning]
+                .iter()
+                .any(|l| l.fg.is_some() && s.style.fg == l.fg)
+                || (styles.error.fg.is_none() && s.style.add_modifier.contains(Modifier::BOLD));
+            if loud { s } else { s.style(styles.dim) }
+        })
+        .collect::<Vec<_>>();
+    Line::from(spans)
 }
 
 fn plural(days: i32) -> String {
@@ -132,9 +154,10 @@ fn last_ok(app: &App, styles: &Styles) -> Vec<Span<'static>> {
         Some(at) => Span::raw(ago(app.now, at)),
         None => Span::styled("never", styles.dim),
     }];
-    // A newer failed attempt is worth saying, so "2 min ago" is not read as "fine now".
+    // A newer failed attempt is worth saying, so "2 min ago" is not read as "fine now"; not
+    // when both read the same ("just now (tried just now)").
     if let Some(tried) = app.last_checked_at
-        && last_ok.is_none_or(|ok| tried > ok)
+        && last_ok.is_none_or(|ok| tried > ok && ago(app.now, ok) != ago(app.now, tried))
     {
         spans.push(Span::styled(
             format!(" (tried {})", ago(app.now, tried)),
@@ -153,9 +176,6 @@ pub fn render(
 ) {
     let (company_id, _) = company(app);
     let title = match (&app.lifecycle, company_id) {
-        (Lifecycle::Active, _) if says_connected(app, area.width.saturating_sub(2)) => {
-            " Connection "
-        }
         (Lifecycle::Active, _) => " Connected to ",
         (Lifecycle::Degraded(_), Some(_)) => " Connection (last good) ",
         (_, Some(_)) => " Connection (last known) ",

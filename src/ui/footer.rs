@@ -2,6 +2,7 @@
 
 use super::theme::Styles;
 use crate::app::App;
+use crate::app::calls_view::View;
 use crate::app::keymap::{Action, Binding, KEYMAP};
 use crate::lifecycle::Lifecycle;
 use ratatui::Frame;
@@ -29,8 +30,20 @@ fn available(app: &App, action: Action) -> bool {
         Action::SandboxPanel => app.ctx.sandbox,
         Action::SetExpiry => app.facts.is_some(),
         Action::Unlock => locked,
-        Action::ScrollUp | Action::ScrollDown => app.calls.len() > 1,
+        Action::Newer | Action::Older => list_len(app) > 1,
+        Action::Open | Action::Filter => app.list.view == View::Calls && !app.calls.is_empty(),
+        Action::CopyCompany => app.facts.is_some(),
+        // The welcome screen has no lists.
+        Action::NextView => app.facts.is_some() || app.has_key,
         _ => true,
+    }
+}
+
+fn list_len(app: &App) -> usize {
+    match app.list.view {
+        View::Calls => app.list.calls(&app.calls).len(),
+        View::Checks => 0,
+        View::Audit => app.audit.len(),
     }
 }
 
@@ -43,14 +56,7 @@ pub fn hints(app: &App) -> Vec<(&'static str, &'static str, u8)> {
     let mut out: Vec<(&'static str, &'static str, u8)> = bindings
         .into_iter()
         .filter(|b| !b.short.is_empty())
-        .map(|b| {
-            let label = match b.action {
-                // One footer entry stands for the pair.
-                Action::ScrollUp => "↑↓",
-                _ => b.label,
-            };
-            (label, app.overlay.short_for(b), b.drop_rank)
-        })
+        .map(|b| (b.label, app.overlay.short_for(b), b.drop_rank))
         .collect();
     if out.is_empty() {
         out.push(("Ctrl-C", "quit", 0));

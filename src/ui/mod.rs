@@ -1,10 +1,12 @@
 //! Pure rendering of `&App`: no IO, no clock (time comes from `app.now`).
 
+pub mod ascii;
 mod banner;
 mod calls;
 mod connection;
 mod footer;
 mod header;
+mod lists;
 mod overlay;
 mod scopes;
 pub mod theme;
@@ -12,6 +14,7 @@ mod traffic;
 mod welcome;
 
 use crate::app::App;
+use crate::app::calls_view::View;
 use crate::lifecycle::Lifecycle;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -33,12 +36,18 @@ pub fn render(frame: &mut Frame, app: &App) {
     }
     let styles = Styles::for_theme(app.theme);
     let banner = app.banner();
-    let banner_lines = banner
+    let mut banner_lines = banner
         .as_ref()
         .map(|b| banner::lines(b, &styles, area.width))
         .unwrap_or_default();
-    // The banner may wrap, but never crowds out the panels.
-    let banner_height = (banner_lines.len() as u16).min(3);
+    // A confirmation (a sandbox switch) stays visible under a lifecycle banner.
+    if let Some(second) = app.second_banner() {
+        banner_lines.extend(banner::lines(&second, &styles, area.width));
+    }
+    // The banner may wrap, but never crowds out the panels; one row is kept for it whether it
+    // is there or not, so the panels do not jump when it comes and goes.
+    let keep = u16::from(area.height >= 20);
+    let banner_height = (banner_lines.len() as u16).clamp(keep, 3);
     let [header_area, banner_area, body, footer_area] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(banner_height),
@@ -63,15 +72,29 @@ fn shows_welcome(app: &App) -> bool {
     matches!(app.lifecycle, Lifecycle::NotConfigured) && app.facts.is_none()
 }
 
+/// Wider than this, the traffic panel sits beside the connection and scopes instead of under
+/// them: the connection needs ~80 columns, not the whole width.
+const WIDE: u16 = 150;
+const CONNECTION_WIDE: u16 = 66;
+
 fn render_body(frame: &mut Frame, body: Rect, app: &App, styles: &Styles) {
+    let wide = body.width >= WIDE;
     let scopes_width = (body.width * 3 / 8).clamp(30, 44);
-    let conn = connection::lines(app, styles, body.width.saturating_sub(scopes_width + 2));
+    let conn_width = if wide {
+        CONNECTION_WIDE
+    } else {
+        body.width.saturating_sub(scopes_width)
+    };
+    let conn = connection::lines(app, styles, conn_width.saturating_sub(2));
     let scope_lines = scopes::lines(app, styles);
     let wanted = conn.len().max(scope_lines.len()) as u16 + 2;
     // Keep at least a few rows of recent calls visible.
-    let top_height = wanted.min(body.height.saturating_sub(5)).max(3);
-    // The integration's traffic, when there is room for it and a few rows of calls.
-    let traffic_height = if body.height >= top_height + traffic::HEIGHT + 5 {
+    let top_height = wanted
+        .max(if wide { traffic::HEIGHT } else { 0 })
+        .min(body.height.saturating_sub(5))
+        .max(3);
+    // Under the others: the integration's traffic, when there is room for it and a few calls.
+    let traffic_height = if !wide && body.height >= top_height + traffic::HEIGHT + 5 {
         traffic::HEIGHT
     } else {
         0
@@ -82,14 +105,24 @@ fn render_body(frame: &mut Frame, body: Rect, app: &App, styles: &Styles) {
         Constraint::Min(0),
     ])
     .areas(body);
-    let [conn_area, scopes_area] =
-        Layout::horizontal([Constraint::Min(0), Constraint::Length(scopes_width)]).areas(top);
+    let [conn_area, scopes_area, beside] = Layout::horizontal([
+        Constraint::Length(conn_width),
+        Constraint::Length(scopes_width),
+        Constraint::Min(0),
+    ])
+    .areas(top);
     connection::render(frame, conn_area, app, conn, styles);
     scopes::render(frame, scopes_area, scope_lines, styles);
-    if traffic_height > 0 {
+    if wide {
+        traffic::render(frame, beside, app, styles);
+    } else if traffic_height > 0 {
         traffic::render(frame, traffic_area, app, styles);
     }
-    calls::render(frame, calls_area, app, styles);
+    match app.list.view {
+        View::Calls => calls::render(frame, calls_area, app, styles),
+        View::Checks => lists::checks(frame, calls_area, app, styles),
+        View::Audit => lists::audit(frame, calls_area, app, styles),
+    }
 }
 
 fn too_small(frame: &mut Frame, area: Rect) {

@@ -44,6 +44,13 @@ pub fn lines(app: &App, styles: &Styles) -> Vec<Line<'static>> {
             }
         })
         .collect();
+    let stale = super::connection::stale(app);
+    if stale && !matches!(app.lifecycle, Lifecycle::MissingScopes { .. }) {
+        out = out
+            .into_iter()
+            .map(|l| super::connection::dimmed(l, styles))
+            .collect();
+    }
     let extras = extra(&facts.required_scopes, granted);
     if !extras.is_empty() {
         out.push(Line::styled("also granted:", styles.dim));

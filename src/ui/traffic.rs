@@ -24,7 +24,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, styles: &Styles) {
         [] => Line::from(vec![
             label("Proxy"),
             Span::styled("not running", styles.dim),
-            Span::raw("  (start one: pleo-keys proxy)"),
+            Span::raw(" (pleo-keys proxy)"),
         ]),
         [first, rest @ ..] => {
             let more = if rest.is_empty() {
@@ -47,12 +47,66 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, styles: &Styles) {
             ])
         }
     };
-    let mut summary = vec![label(&format!("Last {} min", WINDOW_SECS / 60))];
-    summary.extend(numbers(&t, styles));
-    frame.render_widget(
-        Paragraph::new(vec![proxy, Line::from(summary)]).block(block),
-        area,
-    );
+    let lines = if area.height > HEIGHT {
+        tall(proxy, &t, styles)
+    } else {
+        let mut summary = vec![label(&format!("Last {} min", WINDOW_SECS / 60))];
+        summary.extend(numbers(&t, styles));
+        vec![proxy, Line::from(summary)]
+    };
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+/// Beside the connection (wide terminals): one fact a line.
+fn tall(proxy: Line<'static>, t: &Traffic, styles: &Styles) -> Vec<Line<'static>> {
+    let label = |s: &str| Span::styled(format!("{s:<LABEL$}"), styles.dim);
+    let mut lines = vec![
+        proxy,
+        Line::from(vec![
+            label(&format!("Last {} min", WINDOW_SECS / 60)),
+            Span::styled(sparkline(&t.per_bucket), styles.info),
+            Span::styled("  per 30 s", styles.dim),
+        ]),
+    ];
+    if t.is_empty() {
+        lines.push(Line::from(vec![
+            label(""),
+            Span::styled("no requests from the integration", styles.dim),
+        ]));
+        return lines;
+    }
+    let err_style = if t.errors > 0 {
+        styles.error
+    } else {
+        styles.text
+    };
+    lines.push(Line::from(vec![
+        label("Requests"),
+        Span::raw(format!("{} · ", t.requests)),
+        Span::styled(format!("{} errors", t.errors), err_style),
+    ]));
+    if let (Some(p50), Some(p95)) = (t.p50_us, t.p95_us) {
+        lines.push(Line::from(vec![
+            label("Latency"),
+            Span::raw(format!("p50 {} · p95 {}", ms(p50), ms(p95))),
+        ]));
+    }
+    let refused_style = if t.refused() > 0 {
+        styles.warning
+    } else {
+        styles.dim
+    };
+    lines.push(Line::from(vec![
+        label("Refused"),
+        Span::styled(
+            format!(
+                "{} gate · {} company · {} other",
+                t.refused_by_gate, t.refused_by_scope, t.refused_other
+            ),
+            refused_style,
+        ),
+    ]));
+    lines
 }
 
 fn numbers(t: &Traffic, styles: &Styles) -> Vec<Span<'static>> {

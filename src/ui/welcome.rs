@@ -27,6 +27,14 @@ pub fn render(frame: &mut Frame, body: Rect, app: &App, styles: &Styles) {
         lines.extend(wrap(p, text_w).into_iter().map(Line::from));
     }
     lines.push(Line::raw(""));
+    lines.push(Line::raw("Tick these scopes when creating it:"));
+    for scope in &app.ctx.required_scopes {
+        lines.push(Line::from(vec![
+            Span::styled("  ✔ ", styles.ok),
+            Span::raw(scope.clone()),
+        ]));
+    }
+    lines.push(Line::raw(""));
     lines.push(Line::from(vec![
         Span::raw("Press "),
         Span::styled(key_label(Action::EnterKey), styles.key),

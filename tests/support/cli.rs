@@ -114,8 +114,11 @@ impl World {
             let mut child = cmd.spawn().expect("binary runs");
             if let Some(mut pipe) = child.stdin.take() {
                 use std::io::Write;
-                if let Some(input) = input {
-                    pipe.write_all(input.as_bytes()).expect("write stdin");
+                // A run that exits before reading (a refusal) closes the pipe: not a failure.
+                if let Some(input) = input
+                    && let Err(e) = pipe.write_all(input.as_bytes())
+                {
+                    assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "write stdin: {e}");
                 }
             }
             child.wait_with_output().expect("binary finishes")

@@ -113,6 +113,8 @@ pub struct Dashboard {
     pub patience: Duration,
     task: tokio::task::JoinHandle<App>,
     _watch: Option<pleo_keys::store::watch::HomeWatch>,
+    /// What `y`/`Y` put on the clipboard.
+    pub copied: Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Dashboard {
@@ -132,6 +134,7 @@ impl Dashboard {
             Some((w, rx)) => (Some(w), Some(rx)),
             None => (None, None),
         };
+        let copied: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
         let services = Services {
             engine: engine.clone(),
             sandbox,
@@ -141,6 +144,10 @@ impl Dashboard {
             history: Some(HistoryTail::new(CallHistory::new(
                 &engine.home.paths.call_history,
             ))),
+            clipboard: {
+                let copied = copied.clone();
+                Arc::new(move |text: &str| copied.lock().unwrap().push(text.to_string()))
+            },
             clock,
         };
         let (input, input_rx) = unbounded_channel();
@@ -154,6 +161,7 @@ impl Dashboard {
             runtime::run(app, &mut terminal, input_rx, services).await
         });
         Dashboard {
+            copied,
             engine,
             input,
             frames,

@@ -182,6 +182,9 @@ pub fn call_of(kind: usize, i: usize, introspect: &str, at: jiff::Timestamp) -> 
         } else {
             (40 + (i as u64 * 37) % 900) * 1000
         },
+        error: (status == Some(429)).then(|| "Pleo is rate limiting requests (429)".to_string()),
+        retry_after_secs: (status == Some(429)).then_some(30),
+        run: (source == CallSource::Check).then(|| "the check at 11:59:00 UTC".to_string()),
     }
 }
 

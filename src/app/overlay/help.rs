@@ -7,8 +7,15 @@ use super::Overlay;
 use ratatui::crossterm::event::KeyEvent;
 
 pub(super) fn on_key(app: &mut App, ev: KeyEvent) -> Vec<Cmd> {
-    if keymap::action_for(keymap::HELP, &ev) == Some(Action::Close) {
-        app.overlay = Overlay::None;
+    match keymap::action_for(keymap::HELP, &ev) {
+        Some(Action::Close) => {
+            app.overlay = Overlay::None;
+            app.help_scroll = 0;
+        }
+        // The renderer keeps it within the text.
+        Some(Action::Older) => app.help_scroll = app.help_scroll.saturating_add(1),
+        Some(Action::Newer) => app.help_scroll = app.help_scroll.saturating_sub(1),
+        _ => {}
     }
     vec![]
 }

@@ -2,6 +2,7 @@
 //! its footer hints: key entry, passphrase, company confirmation, company picker, sandbox panel
 //! and help.
 
+mod call_detail;
 mod company_picker;
 mod confirm_company;
 mod expiry;
@@ -10,6 +11,7 @@ mod key_entry;
 mod passphrase;
 mod sandbox_panel;
 
+pub use call_detail::CallDetail;
 pub use company_picker::CompanyPicker;
 pub use confirm_company::ConfirmCompany;
 pub use expiry::ExpiryPrompt;
@@ -33,6 +35,14 @@ pub enum Overlay {
     Expiry(ExpiryPrompt),
     Help,
     Sandbox(SandboxPanel),
+    CallDetail(CallDetail),
+    /// The calls filter is being typed (its text is `App::list.filter`).
+    Filter,
+}
+
+/// Open the selected call's detail.
+pub fn open_call(app: &mut App) {
+    call_detail::open(app);
 }
 
 impl Overlay {
@@ -44,7 +54,11 @@ impl Overlay {
             Overlay::ChooseCompany(o) => o.busy,
             Overlay::Passphrase(o) => o.busy,
             Overlay::Expiry(o) => o.busy,
-            Overlay::None | Overlay::Help | Overlay::Sandbox(_) => false,
+            Overlay::None
+            | Overlay::Help
+            | Overlay::Sandbox(_)
+            | Overlay::CallDetail(_)
+            | Overlay::Filter => false,
         }
     }
 
@@ -62,6 +76,8 @@ impl Overlay {
             Overlay::Expiry(_) => keymap::DATE_FIELD,
             Overlay::Help => keymap::HELP,
             Overlay::Sandbox(_) => keymap::SANDBOX,
+            Overlay::CallDetail(_) => keymap::DETAIL,
+            Overlay::Filter => keymap::FILTER,
         })
     }
 
@@ -99,6 +115,8 @@ pub(super) fn on_key(app: &mut App, ev: KeyEvent) -> Option<Vec<Cmd>> {
         Overlay::Expiry(_) => expiry::on_key(app, ev),
         Overlay::Help => help::on_key(app, ev),
         Overlay::Sandbox(_) => sandbox_panel::on_key(app, ev),
+        Overlay::CallDetail(_) => call_detail::on_key(app, ev),
+        Overlay::Filter => call_detail::on_filter_key(app, ev),
     })
 }
 

@@ -116,7 +116,11 @@ pub fn state_for(err: &ApiError) -> Lifecycle {
         ApiError::Network { detail, .. } => Lifecycle::Degraded(Degradation::Unreachable {
             detail: detail.clone(),
         }),
-        ApiError::NotFound { .. } | ApiError::Client { .. } | ApiError::Unexpected { .. } => {
+        // The detail alone: the state's own words already say "unexpected response".
+        ApiError::Unexpected { detail } => Lifecycle::Degraded(Degradation::UnexpectedResponse {
+            detail: detail.clone(),
+        }),
+        ApiError::NotFound { .. } | ApiError::Client { .. } => {
             Lifecycle::Degraded(Degradation::UnexpectedResponse {
                 detail: err.to_string(),
             })

@@ -103,7 +103,11 @@ impl Engine {
 
     /// Run the procedure against Pleo and shape the outcome (nothing committed yet).
     async fn run(&self, key: &ApiKey, input: &ActivationInput) -> (Run, Outcome) {
-        let run = activate(self.pleo.as_ref(), key, input).await;
+        let label = match input.mode {
+            Mode::Revalidate => format!("the check at {}", input.now.strftime("%H:%M:%S UTC")),
+            Mode::Activate => format!("the activation of key {}", key.hint()),
+        };
+        let run = crate::pleo::calls::in_run(label, activate(self.pleo.as_ref(), key, input)).await;
         let outcome = Outcome {
             reason: verdict(&run.lifecycle, run.facts.as_ref(), input.today),
             lifecycle: run.lifecycle.clone(),

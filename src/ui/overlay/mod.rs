@@ -2,6 +2,7 @@
 //! the sandbox panel. The header (with the state badge) and the footer stay visible around them.
 
 mod company;
+mod detail;
 mod expiry;
 mod help;
 mod key_entry;
@@ -31,6 +32,8 @@ pub fn render(frame: &mut Frame, body: Rect, app: &App, styles: &Styles) {
         Overlay::Expiry(p) => expiry::render(frame, body, app, p, styles),
         Overlay::Help => help::render(frame, body, app, styles),
         Overlay::Sandbox(panel) => sandbox::render(frame, body, app, panel, styles),
+        Overlay::CallDetail(d) => detail::render(frame, body, d, styles),
+        Overlay::Filter => detail::filter(frame, body, app, styles),
     }
 }
 

@@ -1,0 +1,155 @@
+//! The lower panel's other views: the audit log and the check history, newest first, with the
+//! same selection and window as the calls. A right-hand title names the views Tab switches.
+
+use super::theme::Styles;
+use crate::app::App;
+use crate::app::calls_view::View;
+use crate::store::AuditEvent;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+/// The views, the current one marked: `calls · checks · [audit]`.
+pub fn tabs(app: &App, styles: &Styles) -> Line<'static> {
+    let mut spans = vec![Span::raw(" ")];
+    for (i, (view, name)) in [
+        (View::Calls, "calls"),
+        (View::Checks, "checks"),
+        (View::Audit, "audit"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        if i > 0 {
+            spans.push(Span::styled(" · ", styles.dim));
+        }
+        let style = if app.list.view == view {
+            styles.title
+        } else {
+            styles.dim
+        };
+        spans.push(Span::styled(name, style));
+    }
+    spans.push(Span::styled(" (Tab) ", styles.dim));
+    Line::from(spans).right_aligned()
+}
+
+/// `…21a4 (cb56eed8c825)`: hint and fingerprint together, as `status` and the audit log say it.
+pub fn key_of(e: &AuditEvent) -> String {
+    match (&e.key_hint, &e.key_fingerprint) {
+        (Some(h), Some(f)) => format!("{} ({})", clean(h, 12), clean(f, 16)),
+        (None, Some(f)) => clean(f, 16),
+        (Some(h), None) => clean(h, 12),
+        (None, None) => String::new(),
+    }
+}
+
+fn clean(s: &str, max: usize) -> String {
+    crate::domain::sanitize(s, max)
+}
+
+/// The event's name as the audit log writes it (`key_replaced`).
+pub fn event_name(e: &AuditEvent) -> String {
+    serde_json::to_value(e.event)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// `ops from 10.0.0.5`.
+pub fn who(e: &AuditEvent) -> String {
+    let user = e
+        .os_user
+        .as_deref()
+        .map(|u| clean(u, 24))
+        .unwrap_or_else(|| "?".into());
+    match &e.ssh_client {
+        Some(from) => format!("{user} from {}", clean(from, 40)),
+        None => user,
+    }
+}
+
+pub fn audit(frame: &mut Frame, area: Rect, app: &App, styles: &Styles) {
+    let rows = (area.height as usize).saturating_sub(3);
+    let total = app.audit.len();
+    let offset = app.list.window(total, rows);
+    let block = Block::bordered()
+        .border_style(styles.border)
+        .title(Span::styled(
+            format!(" Audit log ({total}, newest first) "),
+            styles.title,
+        ))
+        .title(tabs(app, styles));
+    let mut lines = vec![Line::styled(
+        format!(
+            "{:<17} {:<22} {:<26} {:<22} DETAIL",
+            "UTC", "WHO", "WHAT", "KEY"
+        ),
+        styles.dim,
+    )];
+    if total == 0 {
+        lines = vec![Line::styled("Nothing audited yet.", styles.dim)];
+    }
+    for (i, e) in app.audit.iter().rev().skip(offset).take(rows).enumerate() {
+        let mut detail = e
+            .detail
+            .as_deref()
+            .map(|d| clean(d, 200))
+            .unwrap_or_default();
+        if let Some(c) = &e.company_id {
+            detail = format!("company {} {detail}", clean(c, 40));
+        }
+        let line = Line::from(vec![
+            Span::styled(
+                format!("{:<17} ", e.time.strftime("%Y-%m-%d %H:%M")),
+                styles.dim,
+            ),
+            Span::raw(format!("{:<22} ", super::truncate(&who(e), 22))),
+            Span::styled(format!("{:<26} ", event_name(e)), event_style(e, styles)),
+            Span::raw(format!("{:<22} ", key_of(e))),
+            Span::styled(detail, styles.dim),
+        ]);
+        lines.push(if app.list.cursor == Some(offset + i) {
+            line.patch_style(styles.selected)
+        } else {
+            line
+        });
+    }
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+fn event_style(e: &AuditEvent, styles: &Styles) -> Style {
+    let name = event_name(e);
+    if name.contains("failed") || name.contains("declined") || name.contains("denied") {
+        styles.warning
+    } else {
+        Style::default()
+    }
+}
+
+/// "Key …21a4 (cb56eed8c825) rotated 12 days ago by ops from 10.0.0.5": the newest time the key
+/// in use was entered and activated.
+pub fn last_rotation(app: &App) -> Option<String> {
+    let key = &app.facts.as_ref()?.key;
+    let e = app.audit.iter().rev().find(|e| {
+        e.key_fingerprint.as_deref() == Some(key.fingerprint.as_str())
+            && matches!(
+                event_name(e).as_str(),
+                "key_replaced" | "activation_passed" | "key_entered"
+            )
+    })?;
+    let ago = crate::app::model::ago(app.now, e.time);
+    Some(format!("{ago} by {}", who(e)))
+}
+
+/// The check history (filled in by `history`; until then, where to find it).
+pub fn checks(frame: &mut Frame, area: Rect, app: &App, styles: &Styles) {
+    let block = Block::bordered()
+        .border_style(styles.border)
+        .title(Span::styled(" Checks ", styles.title))
+        .title(tabs(app, styles));
+    let lines = vec![Line::styled("No checks recorded yet.", styles.dim)];
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
