@@ -20,45 +20,52 @@ Exit codes (monitoring-plugin style):
 The key is read from standard input (or a no-echo prompt on a terminal), never from the
 command line. PLEO_API_KEY in the environment supplies a key for one run without storing it.";
 
+/// The options every command that uses a home takes, before or after the command's name.
+const GLOBAL: &str = "Global options";
+/// The options of `pleo-keys` alone.
+const DASHBOARD: &str = "Dashboard options";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "pleo-keys",
-    version,
+    version = crate::VERSION_LONG,
     about = "Receive, activate, check and replace a Pleo Standalone API Key",
     after_help = AFTER_HELP
 )]
 pub struct Cli {
     /// Keep config, state, audit log and the encrypted key under DIR instead of the XDG folders.
-    #[arg(long, global = true, env = "PLEO_KEYS_HOME", value_name = "DIR")]
+    #[arg(long, global = true, help_heading = GLOBAL, env = "PLEO_KEYS_HOME", value_name = "DIR")]
     pub home: Option<PathBuf>,
 
     /// Which Pleo: production or staging. Keys only work in the environment that created them.
-    #[arg(long = "env", global = true, env = "PLEO_KEYS_ENV", value_enum)]
+    #[arg(long = "env", global = true, help_heading = GLOBAL, env = "PLEO_KEYS_ENV", value_enum)]
     pub environment: Option<Environment>,
 
     /// Talk to this base URL instead (https, or http to this machine only).
-    #[arg(long, global = true, env = "PLEO_KEYS_BASE_URL", value_name = "URL")]
+    #[arg(long, global = true, help_heading = GLOBAL, env = "PLEO_KEYS_BASE_URL", value_name = "URL")]
     pub base_url: Option<String>,
 
     /// Where the key is kept: the OS keyring, an encrypted file, or auto (keyring when usable).
-    #[arg(long, global = true, env = "PLEO_KEYS_SECRET_STORE", value_enum)]
+    #[arg(long, global = true, help_heading = GLOBAL, env = "PLEO_KEYS_SECRET_STORE", value_enum)]
     pub secret_store: Option<StoreChoice>,
 
     /// A scope the integration needs (repeatable). Default: the export integration's set.
-    #[arg(long = "require-scope", global = true, value_name = "SCOPE")]
+    #[arg(long = "require-scope", global = true, help_heading = GLOBAL, value_name = "SCOPE")]
     pub require_scope: Vec<String>,
 
-    /// Run against a built-in fake Pleo with a throw-away home and in-memory key store.
-    #[arg(long, global = true)]
+    /// Open the dashboard against a built-in fake Pleo, with a throw-away home and an in-memory
+    /// key store. Before a command (`pleo-keys --sandbox check`), runs that command against it.
+    #[arg(long, help_heading = DASHBOARD)]
     pub sandbox: bool,
 
     /// Dashboard colours. Without it, a non-empty NO_COLOR selects mono.
-    #[arg(long, value_enum, value_name = "THEME")]
+    #[arg(long, value_enum, value_name = "THEME", help_heading = DASHBOARD)]
     pub theme: Option<Theme>,
 
-    /// How often the dashboard checks the key with Pleo, e.g. "5m" (30 s to 24 h).
-    /// Default: revalidate_every in the config file, else 5m.
-    #[arg(long, value_name = "DUR", value_parser = parse_every)]
+    /// How often the dashboard checks the key with Pleo, e.g. "5m" (30 s to 24 h; a value
+    /// outside is moved into bounds, with a note). Default: revalidate_every in the config
+    /// file, else 5m.
+    #[arg(long, value_name = "DUR", value_parser = parse_every, help_heading = DASHBOARD)]
     pub revalidate_every: Option<Duration>,
 
     #[command(subcommand)]
@@ -75,6 +82,10 @@ pub enum Command {
     Reactivate(ReactivateArgs),
     /// Show what is stored, without any network call.
     Status(JsonArg),
+    /// The recent checks (verdict, latency, key) and the uptime over 24 h and 7 days.
+    History(HistoryArgs),
+    /// The audit log: who did what to which key, and when.
+    Audit(AuditArgs),
     /// Record or correct the key's expiry date (as Pleo shows it) without entering the key.
     SetExpiry(SetExpiryArgs),
     /// Change the passphrase of the encrypted key file.
@@ -90,7 +101,46 @@ pub enum Command {
     /// Make one call to Pleo with the stored key, scoped like the proxy (like `gh api`).
     Api(ApiArgs),
     /// Run the built-in fake Pleo in the foreground and print its URL, demo keys and switches.
+    ///
+    /// It keeps nothing and uses no home: the global options do not apply.
     Sandbox(SandboxArgs),
+    /// Print a shell completion script.
+    ///
+    /// For example `pleo-keys completions bash >
+    /// ~/.local/share/bash-completion/completions/pleo-keys`. The global options do not apply.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff).
+    ///
+    /// For example `pleo-keys man > ~/.local/share/man/man1/pleo-keys.1`. The global options do
+    /// not apply.
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// How many of the newest checks to list.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub limit: usize,
+    /// Print one JSON object (the checks, uptime_24h, uptime_7d) instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Only events newer than this, e.g. 30m, 24h, 7d.
+    #[arg(long, value_name = "DUR", value_parser = parse_since)]
+    pub since: Option<Duration>,
+    /// Print one JSON object (the events, newest last) instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
@@ -102,6 +152,11 @@ pub struct ProxyArgs {
     /// Make a new local token (proxy.token) before starting; clients with the old one get 401.
     #[arg(long)]
     pub rotate_token: bool,
+    /// How often the proxy checks the key with Pleo besides on a 401, e.g. "5m" (30 s to 24 h;
+    /// a value outside is moved into bounds, with a note). Default: revalidate_every in the
+    /// config file, else 5m.
+    #[arg(long, value_name = "DUR", value_parser = parse_every)]
+    pub revalidate_every: Option<Duration>,
 }
 
 #[derive(Debug, Args)]
@@ -241,6 +296,18 @@ fn parse_every(s: &str) -> Result<Duration, String> {
     crate::settings::parse_interval(s)
 }
 
+/// A look-back for `--since`: what `parse_every` takes, and days and weeks (of 24 h).
+fn parse_since(s: &str) -> Result<Duration, String> {
+    crate::settings::parse_interval(s).or_else(|e| {
+        let span: jiff::Span = s.trim().parse().map_err(|_| e.clone())?;
+        span.to_duration(jiff::SpanRelativeTo::days_are_24_hours())
+            .ok()
+            .filter(|d| d.is_positive())
+            .and_then(|d| Duration::try_from(d).ok())
+            .ok_or(e)
+    })
+}
+
 fn parse_date(s: &str) -> Result<jiff::civil::Date, String> {
     s.trim().parse::<jiff::civil::Date>().map_err(|_| {
         format!(
@@ -294,6 +361,56 @@ mod tests {
                 ..
             }))
         ));
+    }
+
+    #[test]
+    fn since_takes_minutes_hours_days_and_weeks() {
+        assert_eq!(parse_since("30m"), Ok(Duration::from_secs(1800)));
+        assert_eq!(parse_since("24h"), Ok(Duration::from_secs(86_400)));
+        assert_eq!(parse_since("7d"), Ok(Duration::from_secs(7 * 86_400)));
+        assert_eq!(parse_since(" 2w "), Ok(Duration::from_secs(14 * 86_400)));
+        assert!(parse_since("-1d").is_err());
+        assert!(parse_since("0d").is_err());
+        assert!(parse_since("soon").unwrap_err().contains("not a duration"));
+    }
+
+    /// Every flag and positional of every command says what it is for, and `--sandbox` (the
+    /// dashboard's) shows only at the top.
+    #[test]
+    fn every_argument_has_help_and_sandbox_is_top_level_only() {
+        fn walk(cmd: &clap::Command, path: &str) {
+            for arg in cmd.get_arguments() {
+                assert!(
+                    arg.get_help().is_some(),
+                    "{path} {} has no help text",
+                    arg.get_id()
+                );
+                if !path.is_empty() {
+                    assert_ne!(arg.get_id(), "sandbox", "{path} lists --sandbox");
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                walk(sub, &format!("{path} {}", sub.get_name()));
+            }
+        }
+        let mut cmd = Cli::command();
+        cmd.build();
+        walk(&cmd, "");
+        assert!(cmd.get_arguments().any(|a| a.get_id() == "sandbox"));
+    }
+
+    #[test]
+    fn the_version_names_the_commit() {
+        let v = Cli::command().render_version();
+        assert!(v.starts_with("pleo-keys "), "{v}");
+        assert!(v.contains(env!("CARGO_PKG_VERSION")), "{v}");
+        let commit = v
+            .trim()
+            .rsplit_once('(')
+            .and_then(|(_, c)| c.strip_suffix(')'))
+            .unwrap_or_default();
+        assert!(!commit.is_empty(), "{v}");
+        assert_eq!(commit, crate::BUILD_COMMIT);
     }
 
     #[test]

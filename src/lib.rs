@@ -15,3 +15,15 @@ pub mod settings;
 pub mod signals;
 pub mod store;
 pub mod ui;
+
+/// The git commit this binary was built from (12 hex digits), or "unknown" (see build.rs).
+pub const BUILD_COMMIT: &str = env!("PLEO_KEYS_COMMIT");
+
+/// The version with the build's commit, as `--version` prints it after the name: "0.1.0
+/// (0123456789ab)". For the dashboard's help screen too.
+pub const VERSION_LONG: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("PLEO_KEYS_COMMIT"),
+    ")"
+);

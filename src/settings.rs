@@ -180,14 +180,15 @@ pub fn clamp_interval(asked: Duration) -> (Duration, Option<String>) {
     let note = (kept != asked).then(|| {
         format!(
             "the revalidation interval {} was changed to {}: checks run at least every 24 h and at most every 30 s (more often only burns rate limit)",
-            human(asked),
-            human(kept)
+            human_interval(asked),
+            human_interval(kept)
         )
     });
     (kept, note)
 }
 
-fn human(d: Duration) -> String {
+/// "30 s", "5 min", "2 h": an interval as the notes say it.
+pub fn human_interval(d: Duration) -> String {
     let s = d.as_secs();
     match s {
         s if s < 120 => format!("{s} s"),

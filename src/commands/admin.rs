@@ -45,7 +45,7 @@ pub async fn set_expiry(setup: &Setup, args: &SetExpiryArgs) -> i32 {
     }
 }
 
-fn report_error(message: &str, json: bool) {
+pub(super) fn report_error(message: &str, json: bool) {
     if json {
         outln(&serde_json::json!({"status": "unknown", "message": message}).to_string());
     } else {
@@ -132,12 +132,7 @@ pub async fn forget(setup: &Setup, args: &ForgetArgs) -> i32 {
             return EXIT_UNKNOWN;
         }
     };
-    let reminder = done.key.as_ref().map(|k| {
-        format!(
-            "The key {} still works in Pleo until it is deleted there (Settings, API keys).",
-            k.hint
-        )
-    });
+    let reminder = forget_reminder(&done);
     if args.json {
         let v = serde_json::json!({
             "status": if done.failures.is_empty() { "ok" } else { "unknown" },
@@ -153,6 +148,10 @@ pub async fn forget(setup: &Setup, args: &ForgetArgs) -> i32 {
         if done.removed.is_empty() && done.failures.is_empty() {
             outln("Nothing was stored; nothing removed.");
         }
+        if let (Some(k), false) = (&done.key, done.removed.is_empty()) {
+            let company = done.company.as_deref().unwrap_or("unknown");
+            outln(&format!("Forgot the key {k} for company {company}."));
+        }
         for r in &done.removed {
             outln(&format!("Removed {r}"));
         }
@@ -160,7 +159,7 @@ pub async fn forget(setup: &Setup, args: &ForgetArgs) -> i32 {
             output::err(&format!("could not remove {f}"));
         }
         if let Some(r) = reminder {
-            outln(&r);
+            outln(&format!("Next: {r}"));
         }
     }
     if done.failures.is_empty() {
@@ -168,4 +167,16 @@ pub async fn forget(setup: &Setup, args: &ForgetArgs) -> i32 {
     } else {
         EXIT_UNKNOWN
     }
+}
+
+/// Forgetting here revokes nothing: the key works in Pleo until it is deleted there.
+fn forget_reminder(done: &crate::lifecycle::engine::Forgotten) -> Option<String> {
+    let key = match (&done.key, done.removed.is_empty()) {
+        (Some(k), _) => format!("the key {k}"),
+        (None, false) => "the key".to_string(),
+        (None, true) => return None,
+    };
+    Some(format!(
+        "Delete {key} in Pleo (Settings → API keys): forgetting it here does not revoke it, and it keeps working until it is deleted there"
+    ))
 }

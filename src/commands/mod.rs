@@ -2,7 +2,10 @@
 
 mod admin;
 mod api;
+mod audit;
+mod docs;
 mod exec;
+mod history;
 mod keys;
 pub mod output;
 mod prompt;
@@ -11,6 +14,7 @@ pub mod report;
 mod sandbox;
 pub mod setup;
 mod status;
+mod table;
 
 use crate::app::Theme;
 use crate::cli::{Cli, Command};
@@ -23,8 +27,12 @@ use std::io::IsTerminal;
 pub const EXIT_UNKNOWN: i32 = 3;
 
 pub async fn run(cli: Cli) -> i32 {
-    if let Some(Command::Sandbox(args)) = &cli.command {
-        return sandbox::serve(args).await;
+    // These need no home, no settings and no key store.
+    match &cli.command {
+        Some(Command::Sandbox(args)) => return sandbox::serve(args).await,
+        Some(Command::Completions(args)) => return docs::completions(args),
+        Some(Command::Man) => return docs::man(),
+        _ => {}
     }
     // `--sandbox`: an in-process fake Pleo, alive for this run only.
     let sandbox = if cli.sandbox {
@@ -50,13 +58,16 @@ pub async fn run(cli: Cli) -> i32 {
         Some(Command::Check(args)) => keys::check(&setup, args.format()).await,
         Some(Command::Reactivate(args)) => keys::reactivate(&setup, args).await,
         Some(Command::Status(args)) => status::run(&setup, args.json),
+        Some(Command::History(args)) => history::run(&setup, args),
+        Some(Command::Audit(args)) => audit::run(&setup, args),
         Some(Command::SetExpiry(args)) => admin::set_expiry(&setup, args).await,
         Some(Command::Passphrase(args)) => admin::passphrase(&setup, args.json).await,
         Some(Command::Forget(args)) => admin::forget(&setup, args).await,
         Some(Command::Proxy(args)) => proxy::run(&setup, args).await,
         Some(Command::Exec(args)) => exec::run(&setup, args).await,
         Some(Command::Api(args)) => api::run(&setup, args).await,
-        Some(Command::Sandbox(_)) => EXIT_UNKNOWN, // handled above
+        // Handled above.
+        Some(Command::Sandbox(_) | Command::Completions(_) | Command::Man) => EXIT_UNKNOWN,
         None => no_command(&cli, &setup, sandbox.as_ref()).await,
     }
 }

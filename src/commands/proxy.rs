@@ -16,6 +16,9 @@ pub async fn run(setup: &Setup, args: &ProxyArgs) -> i32 {
     if setup.settings.env_key.is_some() {
         err("PLEO_API_KEY is set: the proxy uses the stored key and ignores it");
     }
+    if let Some(note) = &setup.settings.revalidate_note {
+        err(&format!("Note: {note}"));
+    }
     if let Err(msg) = prompt::unlock_store(&engine.store, false).await {
         err(&msg);
         return EXIT_UNKNOWN;

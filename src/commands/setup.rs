@@ -44,7 +44,10 @@ impl Setup {
             base_url: cli.base_url.clone(),
             secret_store: cli.secret_store,
             require_scope: cli.require_scope.clone(),
-            revalidate_every: cli.revalidate_every,
+            revalidate_every: match &cli.command {
+                Some(Command::Proxy(p)) => p.revalidate_every.or(cli.revalidate_every),
+                _ => cli.revalidate_every,
+            },
         };
         let sandbox_site = match (sandbox, &scratch) {
             (Some(s), Some(dir)) => Some((s.url(), dir.clone())),

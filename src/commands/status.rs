@@ -12,6 +12,14 @@ pub fn run(setup: &Setup, json: bool) -> i32 {
     if let Err(why) = crate::secret::can_lock_memory() {
         outcome.notes.push(crate::domain::sentence(&why));
     }
+    // The interval matters to the dashboard and the proxy; say what they would use.
+    outcome.notes.push(format!(
+        "The dashboard and pleo-keys proxy check the key every {} (revalidate_every)",
+        crate::settings::human_interval(setup.settings.revalidate_every)
+    ));
+    if let Some(note) = &setup.settings.revalidate_note {
+        outcome.notes.push(crate::domain::sentence(note));
+    }
     if engine.env_key.is_some() {
         outcome.notes.push(if outcome.facts.is_some() {
             "PLEO_API_KEY is set: checks use it for one run instead of the stored key".into()

@@ -42,6 +42,31 @@ pub enum AuditKind {
     Unknown,
 }
 
+impl AuditKind {
+    /// The name in the log (`key_replaced`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditKind::KeyEntered => "key_entered",
+            AuditKind::ActivationPassed => "activation_passed",
+            AuditKind::ActivationFailed => "activation_failed",
+            AuditKind::KeyReplaced => "key_replaced",
+            AuditKind::KeyRetired => "key_retired",
+            AuditKind::ReplacementFailed => "replacement_failed",
+            AuditKind::CompanyChangeConfirmed => "company_change_confirmed",
+            AuditKind::CompanyChangeDeclined => "company_change_declined",
+            AuditKind::RevalidationPassed => "revalidation_passed",
+            AuditKind::RevalidationFailed => "revalidation_failed",
+            AuditKind::ExpiryRecorded => "expiry_recorded",
+            AuditKind::PassphraseChanged => "passphrase_changed",
+            AuditKind::KeyForgotten => "key_forgotten",
+            AuditKind::ForgetFailed => "forget_failed",
+            AuditKind::ScopeDenied => "scope_denied",
+            AuditKind::ProxyTokenRotated => "proxy_token_rotated",
+            AuditKind::Unknown => "unknown",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditEvent {
     pub time: jiff::Timestamp,
@@ -120,6 +145,23 @@ impl AuditEvent {
         self.detail = Some(detail.to_owned());
         self
     }
+
+    /// The same event with every text field cleaned, for showing it: the log is a file anyone
+    /// running as this user could have edited.
+    pub fn cleaned(self) -> AuditEvent {
+        use crate::domain::sanitize;
+        let clean = |s: Option<String>, max| s.map(|s| sanitize(&s, max));
+        AuditEvent {
+            key_fingerprint: clean(self.key_fingerprint, 16),
+            key_hint: clean(self.key_hint, 8),
+            company_id: clean(self.company_id, 40),
+            reason: clean(self.reason, 40),
+            detail: clean(self.detail, 300),
+            os_user: clean(self.os_user, 64),
+            ssh_client: clean(self.ssh_client, 64),
+            ..self
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -157,7 +199,8 @@ impl AuditLog {
     }
 }
 
-fn ends_torn(file: &std::fs::File) -> bool {
+/// The file ends inside a line (a crash mid-write): the next line must start on a fresh one.
+pub(crate) fn ends_torn(file: &std::fs::File) -> bool {
     let Ok(meta) = file.metadata() else {
         return false;
     };
@@ -329,6 +372,43 @@ mod tests {
     #[test]
     fn the_os_user_is_known_even_without_user_in_the_environment() {
         assert!(passwd_name().is_some_and(|n| !n.is_empty()));
+    }
+
+    #[test]
+    fn kind_names_are_the_logged_ones() {
+        use AuditKind::*;
+        for kind in [
+            KeyEntered,
+            ActivationPassed,
+            ActivationFailed,
+            KeyReplaced,
+            KeyRetired,
+            ReplacementFailed,
+            CompanyChangeConfirmed,
+            CompanyChangeDeclined,
+            RevalidationPassed,
+            RevalidationFailed,
+            ExpiryRecorded,
+            PassphraseChanged,
+            KeyForgotten,
+            ForgetFailed,
+            ScopeDenied,
+            ProxyTokenRotated,
+            Unknown,
+        ] {
+            let json = serde_json::to_string(&kind).unwrap();
+            assert_eq!(json, format!("\"{}\"", kind.as_str()));
+        }
+    }
+
+    #[test]
+    fn cleaned_drops_escapes_from_every_shown_field() {
+        let mut e = AuditEvent::new(AuditKind::KeyReplaced);
+        e.os_user = Some("ops\u{1b}]52;c;aGk=\u{7}".into());
+        e.detail = Some("line\nforged \u{202e}txt".into());
+        let e = e.cleaned();
+        assert_eq!(e.os_user.as_deref(), Some("ops]52;c;aGk="));
+        assert_eq!(e.detail.as_deref(), Some("line forged txt"));
     }
 
     #[test]

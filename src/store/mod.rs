@@ -2,6 +2,7 @@
 //! log, the home lock. Every file is opened through `files`, which trusts nothing it finds.
 
 pub mod audit;
+pub mod checks;
 mod error;
 pub mod files;
 pub mod history;

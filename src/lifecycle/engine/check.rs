@@ -64,7 +64,7 @@ impl Engine {
         }
         let mut input = self.input(Mode::Revalidate, source, Some(&state.facts));
         input.expires_on = state.facts.expires_on;
-        let (run, mut outcome) = self.run(&key, &input).await;
+        let (run, mut outcome, took) = self.run(&key, &input).await;
 
         let _lock = match self.lock_if_unchanged(Some(&state)).await {
             Ok(Some(lock)) => lock,
@@ -105,7 +105,7 @@ impl Engine {
                 outcome.committed = true;
             }
             outcome.facts = Some(fresh);
-            self.record_check(&outcome, Some(now));
+            self.record_check(&outcome, Some(now), took);
             if !was.is_some_and(Reason::is_active) {
                 self.home.audit(
                     AuditEvent::new(AuditKind::RevalidationPassed)
@@ -126,7 +126,7 @@ impl Engine {
                         .detail(&outcome.lifecycle.headline()),
                 );
             }
-            self.record_check(&outcome, last_success);
+            self.record_check(&outcome, last_success, took);
             if outcome.lifecycle.is_degraded() {
                 outcome.notes.push(format!(
                     "Last known good: company {} checked {}.",
@@ -164,7 +164,7 @@ impl Engine {
             KeySource::Environment,
             state.map(|s| &s.facts),
         );
-        let (_, mut outcome) = self.run(&key, &input).await;
+        let (_, mut outcome, _) = self.run(&key, &input).await;
         let kind = if outcome.is_active() {
             AuditKind::RevalidationPassed
         } else {
@@ -188,14 +188,14 @@ impl Engine {
     async fn commit_stored_key(&self, key: ApiKey, old: Option<State>) -> Outcome {
         let source = self.store.kind();
         let input = self.input(Mode::Activate, source, old.as_ref().map(|s| &s.facts));
-        let (run, mut outcome) = self.run(&key, &input).await;
+        let (run, mut outcome, took) = self.run(&key, &input).await;
         let _lock = match self.lock_if_unchanged(old.as_ref()).await {
             Ok(Some(lock)) => lock,
             Ok(None) => return self.conflict(),
             Err(failed) => return failed,
         };
         let (true, Some(facts)) = (outcome.is_active(), run.facts) else {
-            self.record_check(&outcome, None);
+            self.record_check(&outcome, None, took);
             self.home.audit(
                 AuditEvent::new(AuditKind::ActivationFailed)
                     .key(&key.id())
@@ -211,7 +211,7 @@ impl Engine {
         }
         outcome.committed = true;
         outcome.facts = Some(facts.clone());
-        self.record_check(&outcome, Some(input.now));
+        self.record_check(&outcome, Some(input.now), took);
         self.home.audit(
             AuditEvent::new(AuditKind::ActivationPassed)
                 .key(&facts.key)

@@ -18,11 +18,13 @@ use super::state::Lifecycle;
 use crate::domain::{CompanyId, ConnectionFacts, KeySource};
 use crate::pleo::{Endpoint, PleoApi};
 use crate::secret::ApiKey;
+use crate::store::checks::{CheckEntry, CheckHistory};
 use crate::store::lock::HomeLock;
 use crate::store::{Home, LastCheck, Replacement, SecretStore, State, StoreError};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Wall-clock time; tests inject a fixed one.
 pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
@@ -101,13 +103,17 @@ impl Engine {
         }
     }
 
-    /// Run the procedure against Pleo and shape the outcome (nothing committed yet).
-    async fn run(&self, key: &ApiKey, input: &ActivationInput) -> (Run, Outcome) {
+    /// Run the procedure against Pleo and shape the outcome (nothing committed yet); also how
+    /// long the run took (tokio's clock: paused time in tests, the monotonic clock otherwise).
+    /// The calls it makes say which run they were part of.
+    async fn run(&self, key: &ApiKey, input: &ActivationInput) -> (Run, Outcome, Duration) {
         let label = match input.mode {
             Mode::Revalidate => format!("the check at {}", input.now.strftime("%H:%M:%S UTC")),
             Mode::Activate => format!("the activation of key {}", key.hint()),
         };
+        let started = tokio::time::Instant::now();
         let run = crate::pleo::calls::in_run(label, activate(self.pleo.as_ref(), key, input)).await;
+        let took = started.elapsed();
         let outcome = Outcome {
             reason: verdict(&run.lifecycle, run.facts.as_ref(), input.today),
             lifecycle: run.lifecycle.clone(),
@@ -120,11 +126,12 @@ impl Engine {
             notes: run.notes.clone(),
             replaced: None,
         };
-        (run, outcome)
+        (run, outcome, took)
     }
 
-    /// The check's verdict, kept apart from the state so that a failed check never rewrites it.
-    fn record_check(&self, outcome: &Outcome, last_success_at: Option<Timestamp>) {
+    /// The check's verdict, kept apart from the state so that a failed check never rewrites it,
+    /// and a line in the check history. `took`: how long the run against Pleo took.
+    fn record_check(&self, outcome: &Outcome, last_success_at: Option<Timestamp>, took: Duration) {
         let last = LastCheck {
             version: crate::store::LAST_CHECK_VERSION,
             checked_at: outcome.checked_at.unwrap_or_else(|| self.now()),
@@ -135,6 +142,10 @@ impl Engine {
         };
         if let Err(e) = self.home.save(&last) {
             tracing::warn!(error = %e, "could not record the last check");
+        }
+        let entry = CheckEntry::new(last.checked_at, last.reason, took, last.key);
+        if let Err(e) = CheckHistory::new(&self.home.paths.check_history).append(&entry) {
+            tracing::warn!(error = %e, "could not append to the check history");
         }
     }
 

@@ -70,7 +70,7 @@ impl Engine {
             (true, Some(s)) => opts.expires_on.or(s.facts.expires_on),
             _ => opts.expires_on,
         };
-        let (run, mut outcome) = self.run(&key, &input).await;
+        let (run, mut outcome, took) = self.run(&key, &input).await;
 
         // Nothing is stored yet: whatever stops the commit here leaves no marker behind.
         let lock = match self.lock_if_unchanged(before.as_ref()).await {
@@ -89,7 +89,7 @@ impl Engine {
             if same_key {
                 // A re-activation's verdict is the stored key's own.
                 let last = self.home.load::<LastCheck>().ok().flatten();
-                self.record_check(&outcome, last.and_then(|l| l.last_success_at));
+                self.record_check(&outcome, last.and_then(|l| l.last_success_at), took);
                 self.drop_own_marker();
                 return outcome;
             }
@@ -121,7 +121,7 @@ impl Engine {
         outcome.committed = true;
         outcome.key_source = Some(facts.key_source);
         outcome.facts = Some(facts.clone());
-        self.record_check(&outcome, Some(input.now));
+        self.record_check(&outcome, Some(input.now), took);
         self.drop_own_marker();
         // What the audit log says of a commit: each event names the company it is about.
         let about = |kind, key: &crate::domain::KeyId, detail: Option<String>| {
