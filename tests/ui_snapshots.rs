@@ -618,3 +618,128 @@ fn a_locked_key_file() {
     assert!(text.contains("Press p to enter its"));
     assert!(text.contains("p passphrase"), "the footer offers it");
 }
+
+/// A call's detail: the full path, Pleo's error, Retry-After and the run it was part of.
+#[test]
+fn call_detail() {
+    let mut app = app_in("staging");
+    app.calls = calls(7);
+    // The rate-limited activate, third newest.
+    app.list.cursor = Some(3);
+    pleo_keys::app::overlay::open_call(&mut app);
+    let text = snap("call_detail_80x24", &app, 80, 24);
+    assert_shows(
+        &text,
+        &[
+            "Pleo is rate limiting requests (429)",
+            "Retry-After 30 s",
+            "the check at 11:59:00 UTC",
+            "Path        /v1/installations/me/activate?company_id=11111111-1111-4111-",
+            "8111-111111111111",
+        ],
+    );
+    snap("call_detail_160x48", &app, 160, 48);
+}
+
+#[test]
+fn calls_filtered() {
+    let mut app = app_in("staging");
+    app.calls = calls(21);
+    app.list.filter = "refused".into();
+    app.overlay = Overlay::Filter;
+    let text = snap("calls_filtered_80x24", &app, 80, 24);
+    assert_shows(
+        &text,
+        &["matching \"refused\" (3, newest first)", " / refused"],
+    );
+}
+
+fn audited(app: &mut App) {
+    use pleo_keys::store::{AuditEvent, AuditKind};
+    let key = app.facts.as_ref().unwrap().key.clone();
+    let mut events = Vec::new();
+    for (i, kind) in [
+        AuditKind::KeyEntered,
+        AuditKind::ActivationPassed,
+        AuditKind::KeyReplaced,
+        AuditKind::CompanyChangeDeclined,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut e = AuditEvent::new(kind).key(&key);
+        e.time = secs_ago(12 * 86_400 + (3 - i as i64) * 60);
+        e.os_user = Some("ops".into());
+        e.ssh_client = Some("10.0.0.5".into());
+        events.push(e);
+    }
+    app.audit = events;
+}
+
+#[test]
+fn audit_view_and_the_last_rotation() {
+    let mut app = app_in("staging");
+    audited(&mut app);
+    app.list.view = pleo_keys::app::calls_view::View::Audit;
+    let text = snap("audit_80x24", &app, 80, 24);
+    assert_shows(
+        &text,
+        &[
+            "Rotated     12 days ago by ops from 10.0.0.5",
+            "key_replaced",
+            "ops from 10.0.0",
+        ],
+    );
+    let text = snap("audit_160x48", &app, 160, 48);
+    let key = app.facts.as_ref().unwrap().key.to_string();
+    assert_shows(&text, &[&key]);
+}
+
+#[test]
+fn checks_view_with_uptime() {
+    use pleo_keys::domain::Reason;
+    use pleo_keys::store::checks::CheckEntry;
+    let mut app = app_in("staging");
+    let key = app.facts.as_ref().map(|f| f.key.clone());
+    app.checks = (0..10)
+        .map(|i| {
+            let reason = if i == 7 {
+                Reason::KeyRejected
+            } else {
+                Reason::Active
+            };
+            CheckEntry {
+                // Frozen: the snapshot must not depend on the test's process.
+                pid: 4242,
+                ..CheckEntry::new(
+                    secs_ago((10 - i) * 3600),
+                    reason,
+                    std::time::Duration::from_millis(120 + i as u64),
+                    key.clone(),
+                )
+            }
+        })
+        .collect();
+    app.list.view = pleo_keys::app::calls_view::View::Checks;
+    let text = snap("checks_80x24", &app, 80, 24);
+    assert_shows(&text, &["uptime 24 h 90.0 %", "key_rejected", "127 ms"]);
+    snap("checks_160x48", &app, 160, 48);
+}
+
+/// An expiring key is not a green "ACTIVE": the header says so, in the warning colour.
+#[test]
+fn expiring_header() {
+    let mut app = app_in("staging");
+    if let Some(f) = app.facts.as_mut() {
+        f.expires_on = Some(
+            now()
+                .to_zoned(jiff::tz::TimeZone::UTC)
+                .date()
+                .tomorrow()
+                .unwrap(),
+        );
+    }
+    app.reason = pleo_keys::domain::Reason::ExpiresSoon;
+    let text = render(&app, 80, 24);
+    assert_shows(&text, &["▲ ACTIVE · EXPIRES IN 1 DAY"]);
+}

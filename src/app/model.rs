@@ -98,6 +98,8 @@ pub struct App {
     pub list: ListView,
     /// The audit log's newest events, oldest first (the audit view).
     pub audit: Vec<crate::store::AuditEvent>,
+    /// The check history, oldest first (the checks view).
+    pub checks: Vec<crate::store::checks::CheckEntry>,
     /// Bumped when the key changes: results of older runs are dropped.
     pub generation: u64,
     pub check_in_flight: bool,
@@ -151,6 +153,7 @@ impl App {
             proxies: Vec::new(),
             list: ListView::default(),
             audit: Vec::new(),
+            checks: Vec::new(),
             generation: 0,
             check_in_flight: false,
             help_scroll: 0,

@@ -46,6 +46,8 @@ pub enum Msg {
     Proxies(Vec<ProxyInfo>),
     /// The audit log's newest events, oldest first.
     Audit(Vec<crate::store::AuditEvent>),
+    /// The check history, oldest first.
+    Checks(Vec<crate::store::checks::CheckEntry>),
     /// The file store was unlocked (Ok(has a key)) or not (Err(message)).
     StoreUnlocked(Result<bool, String>),
     /// The expiry date was recorded (the facts now stored) or not (why).
@@ -76,6 +78,7 @@ impl std::fmt::Debug for Msg {
             Msg::Call(c) => write!(f, "Call({} {})", c.method, c.path),
             Msg::Proxies(p) => write!(f, "Proxies({})", p.len()),
             Msg::Audit(e) => write!(f, "Audit({})", e.len()),
+            Msg::Checks(c) => write!(f, "Checks({})", c.len()),
             Msg::StoreUnlocked(r) => write!(f, "StoreUnlocked({})", r.is_ok()),
             Msg::ExpirySet(r) => write!(f, "ExpirySet({})", r.is_ok()),
             Msg::SandboxDone(r) => write!(f, "SandboxDone({})", r.is_ok()),

@@ -108,6 +108,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
             app.audit = events;
             vec![]
         }
+        Msg::Checks(checks) => {
+            app.checks = checks;
+            vec![]
+        }
         Msg::StoreUnlocked(result) => on_unlocked(app, result),
         Msg::ExpirySet(result) => {
             match result {
@@ -348,7 +352,7 @@ fn on_dashboard_key(app: &mut App, ev: KeyEvent) -> Vec<Cmd> {
 fn list_len(app: &App) -> usize {
     match app.list.view {
         View::Calls => app.list.calls(&app.calls).len(),
-        View::Checks => 0,
+        View::Checks => app.checks.len(),
         View::Audit => app.audit.len(),
     }
 }

@@ -108,8 +108,8 @@ pub async fn run<B: Backend>(
         clock,
     } = services;
     let mut history_at = history.as_ref().map(|_| Instant::now() + HISTORY_POLL);
-    // The audit log's size when last read: read again only when it grew.
-    let mut seen_audit = None;
+    // The audit log's and check history's sizes when last read: read again when they change.
+    let mut seen = (None, None);
     let (tx, mut done_rx) = unbounded_channel();
     let mut rt = Runtime {
         clipboard,
@@ -145,7 +145,7 @@ pub async fn run<B: Backend>(
                 history_at = Some(Instant::now() + HISTORY_POLL);
                 let news = history
                     .as_mut()
-                    .map(|h| others_news(h, &mut seen_audit, &app, &rt.engine))
+                    .map(|h| others_news(h, &mut seen, &app, &rt.engine))
                     .unwrap_or_default();
                 let mut quit = false;
                 for msg in news {
@@ -209,13 +209,14 @@ pub async fn run<B: Backend>(
 /// changed. This process's own calls come through its call log, not the file.
 fn others_news(
     history: &mut HistoryTail,
-    seen_audit: &mut Option<u64>,
+    seen: &mut (Option<u64>, Option<u64>),
     app: &App,
     engine: &Engine,
 ) -> Vec<Msg> {
     let me = std::process::id();
-    let audit_log = &engine.home.paths.audit_log;
-    let audit_len = std::fs::metadata(audit_log).map(|m| m.len()).ok();
+    let paths = &engine.home.paths;
+    let len = |p: &std::path::Path| std::fs::metadata(p).map(|m| m.len()).ok();
+    let (audit_len, checks_len) = (len(&paths.audit_log), len(&paths.check_history));
     let mut news: Vec<Msg> = history
         .read_new()
         .into_iter()
@@ -227,9 +228,14 @@ fn others_news(
         news.push(Msg::Proxies(proxies));
     }
     // The audit log grew (this process or another wrote to it): read its newest part again.
-    if audit_len != *seen_audit {
-        *seen_audit = audit_len;
-        news.push(Msg::Audit(load_audit(audit_log)));
+    // The audit log or the check history grew (this process or another wrote): read again.
+    if audit_len != seen.0 {
+        seen.0 = audit_len;
+        news.push(Msg::Audit(load_audit(&paths.audit_log)));
+    }
+    if checks_len != seen.1 {
+        seen.1 = checks_len;
+        news.push(Msg::Checks(load_checks(&paths.check_history)));
     }
     news
 }
@@ -239,6 +245,13 @@ pub fn load_audit(path: &std::path::Path) -> Vec<crate::store::AuditEvent> {
     let mut events = crate::store::read_audit(path).unwrap_or_default();
     let skip = events.len().saturating_sub(crate::app::model::MAX_CALLS);
     events.split_off(skip)
+}
+
+/// The check history's newest entries.
+pub fn load_checks(path: &std::path::Path) -> Vec<crate::store::checks::CheckEntry> {
+    crate::store::checks::CheckHistory::new(path)
+        .recent(crate::app::model::MAX_CALLS)
+        .unwrap_or_default()
 }
 
 fn draw<B: Backend>(terminal: &mut Terminal<B>, app: &App) {

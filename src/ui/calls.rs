@@ -8,8 +8,8 @@ use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph};
+use ratatui::text::Line;
+use ratatui::widgets::Paragraph;
 use std::fmt::Write as _;
 
 const TIME: usize = 8;
@@ -80,10 +80,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, styles: &Styles) {
             offset + visible.len()
         )
     };
-    let block = Block::bordered()
-        .border_style(styles.border)
-        .title(Span::styled(title, styles.title))
-        .title(super::lists::tabs(app, styles));
+    let block = super::lists::block(title, area, app, styles);
     if total == 0 {
         let text = if app.calls.is_empty() {
             "No calls yet."

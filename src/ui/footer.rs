@@ -42,7 +42,7 @@ fn available(app: &App, action: Action) -> bool {
 fn list_len(app: &App) -> usize {
     match app.list.view {
         View::Calls => app.list.calls(&app.calls).len(),
-        View::Checks => 0,
+        View::Checks => app.checks.len(),
         View::Audit => app.audit.len(),
     }
 }

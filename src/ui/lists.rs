@@ -11,6 +11,16 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
+/// A list's block: its title, and the views Tab switches on the right when there is room.
+pub fn block(title: String, area: Rect, app: &App, styles: &Styles) -> Block<'static> {
+    let tabs = tabs(app, styles);
+    let room = super::width(&title) + tabs.width() + 4 <= area.width as usize;
+    let block = Block::bordered()
+        .border_style(styles.border)
+        .title(Span::styled(title, styles.title));
+    if room { block.title(tabs) } else { block }
+}
+
 /// The views, the current one marked: `calls · checks · [audit]`.
 pub fn tabs(app: &App, styles: &Styles) -> Line<'static> {
     let mut spans = vec![Span::raw(" ")];
@@ -75,16 +85,22 @@ pub fn audit(frame: &mut Frame, area: Rect, app: &App, styles: &Styles) {
     let rows = (area.height as usize).saturating_sub(3);
     let total = app.audit.len();
     let offset = app.list.window(total, rows);
-    let block = Block::bordered()
-        .border_style(styles.border)
-        .title(Span::styled(
-            format!(" Audit log ({total}, newest first) "),
-            styles.title,
-        ))
-        .title(tabs(app, styles));
+    let block = block(
+        format!(" Audit log ({total}, newest first) "),
+        area,
+        app,
+        styles,
+    );
+    // Narrow: the short time and the key's hint only; the detail gets what is left.
+    let wide = area.width >= 120;
+    let (time_w, who_w, key_w, time_fmt) = if wide {
+        (17, 22, 22, "%Y-%m-%d %H:%M")
+    } else {
+        (11, 16, 6, "%m-%d %H:%M")
+    };
     let mut lines = vec![Line::styled(
         format!(
-            "{:<17} {:<22} {:<26} {:<22} DETAIL",
+            "{:<time_w$} {:<who_w$} {:<24} {:<key_w$} DETAIL",
             "UTC", "WHO", "WHAT", "KEY"
         ),
         styles.dim,
@@ -101,14 +117,22 @@ pub fn audit(frame: &mut Frame, area: Rect, app: &App, styles: &Styles) {
         if let Some(c) = &e.company_id {
             detail = format!("company {} {detail}", clean(c, 40));
         }
+        let key = if wide {
+            key_of(e)
+        } else {
+            e.key_hint
+                .as_deref()
+                .map(|h| clean(h, 6))
+                .unwrap_or_default()
+        };
         let line = Line::from(vec![
             Span::styled(
-                format!("{:<17} ", e.time.strftime("%Y-%m-%d %H:%M")),
+                format!("{:<time_w$} ", e.time.strftime(time_fmt)),
                 styles.dim,
             ),
-            Span::raw(format!("{:<22} ", super::truncate(&who(e), 22))),
-            Span::styled(format!("{:<26} ", event_name(e)), event_style(e, styles)),
-            Span::raw(format!("{:<22} ", key_of(e))),
+            Span::raw(format!("{:<who_w$} ", super::truncate(&who(e), who_w))),
+            Span::styled(format!("{:<24} ", event_name(e)), event_style(e, styles)),
+            Span::raw(format!("{key:<key_w$} ")),
             Span::styled(detail, styles.dim),
         ]);
         lines.push(if app.list.cursor == Some(offset + i) {
@@ -144,12 +168,59 @@ pub fn last_rotation(app: &App) -> Option<String> {
     Some(format!("{ago} by {}", who(e)))
 }
 
-/// The check history (filled in by `history`; until then, where to find it).
+/// The check history: every verdict with its latency, and the uptime it adds up to.
 pub fn checks(frame: &mut Frame, area: Rect, app: &App, styles: &Styles) {
-    let block = Block::bordered()
-        .border_style(styles.border)
-        .title(Span::styled(" Checks ", styles.title))
-        .title(tabs(app, styles));
-    let lines = vec![Line::styled("No checks recorded yet.", styles.dim)];
+    use crate::store::checks::uptime;
+    let rows = (area.height as usize).saturating_sub(3);
+    let total = app.checks.len();
+    let offset = app.list.window(total, rows);
+    let pct = |days: i64| {
+        uptime(
+            &app.checks,
+            app.now,
+            jiff::SignedDuration::from_hours(24 * days),
+        )
+        .map(|u| format!("{:.1} %", u * 100.0))
+        .unwrap_or_else(|| "–".into())
+    };
+    let title = format!(
+        " Checks ({total}, newest first) · uptime 24 h {} · 7 d {} ",
+        pct(1),
+        pct(7)
+    );
+    let block = block(title, area, app, styles);
+    let mut lines = vec![Line::styled(
+        format!(
+            "{:<17} {:<22} {:>9}  {:<22} PID",
+            "UTC", "VERDICT", "LATENCY", "KEY"
+        ),
+        styles.dim,
+    )];
+    if total == 0 {
+        lines = vec![Line::styled("No checks recorded yet.", styles.dim)];
+    }
+    for (i, c) in app.checks.iter().rev().skip(offset).take(rows).enumerate() {
+        let style = if c.usable() { styles.ok } else { styles.error };
+        let key = c
+            .key
+            .as_ref()
+            .map(|k| format!("{} ({})", k.hint, k.fingerprint))
+            .unwrap_or_default();
+        let line = Line::from(vec![
+            Span::styled(
+                format!("{:<17} ", c.at.strftime("%Y-%m-%d %H:%M")),
+                styles.dim,
+            ),
+            Span::styled(format!("{:<22} ", c.reason.as_str()), style),
+            Span::raw(format!("{:>6} ms  ", c.latency_ms)),
+            Span::raw(format!("{:<22} ", super::truncate(&key, 22))),
+            Span::styled(c.pid.to_string(), styles.dim),
+        ]);
+        lines.push(if app.list.cursor == Some(offset + i) {
+            line.patch_style(styles.selected)
+        } else {
+            line
+        });
+    }
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }

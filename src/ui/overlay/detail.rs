@@ -53,15 +53,14 @@ pub(super) fn render(frame: &mut Frame, body: Rect, d: &CallDetail, styles: &Sty
             lines.push(Line::from(spans));
         }
     }
-    // The path in full, wrapped: the table cuts it.
-    for (i, l) in wrapped(&c.path, value_w, styles.text)
-        .into_iter()
-        .enumerate()
-    {
+    // The path in full, broken anywhere (it has no spaces): the table cuts it.
+    let chars: Vec<char> = c.path.chars().collect();
+    for (i, chunk) in chars.chunks(value_w.max(1)).enumerate() {
         let lead = if i == 0 { "Path" } else { "" };
-        let mut spans = vec![Span::styled(format!("{lead:<LABEL_W$}"), styles.dim)];
-        spans.extend(l.spans);
-        lines.push(Line::from(spans));
+        lines.push(Line::from(vec![
+            Span::styled(format!("{lead:<LABEL_W$}"), styles.dim),
+            Span::raw(chunk.iter().collect::<String>()),
+        ]));
     }
     draw(frame, body, w, "Call", lines, styles);
 }
