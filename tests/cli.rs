@@ -920,3 +920,43 @@ async fn an_interrupted_company_change_is_settled_with_reactivate() {
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     assert_eq!(out.json()["company_id"], sandbox::COBALT_ID);
 }
+
+/// `--sandbox` leaves no throw-away home behind, and clears one a killed run left.
+#[test]
+fn the_sandbox_home_is_removed_and_an_abandoned_one_cleared() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let abandoned = tmp.path().join("pleo-keys-sandbox-0123456789abcdef");
+    std::fs::create_dir(&abandoned).unwrap();
+    std::fs::set_permissions(&abandoned, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let mut gone = Command::new("true").spawn().unwrap();
+    let pid = gone.id();
+    gone.wait().unwrap();
+    let pid_file = abandoned.join("pid");
+    std::fs::write(&pid_file, pid.to_string()).unwrap();
+    std::fs::set_permissions(&pid_file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    // Someone else's look-alike (a live process) is left alone.
+    let alive = tmp.path().join("pleo-keys-sandbox-live");
+    std::fs::create_dir(&alive).unwrap();
+    std::fs::set_permissions(&alive, std::fs::Permissions::from_mode(0o700)).unwrap();
+    std::fs::write(alive.join("pid"), std::process::id().to_string()).unwrap();
+    std::fs::set_permissions(alive.join("pid"), std::fs::Permissions::from_mode(0o600)).unwrap();
+
+    let out = Command::new(env!("CARGO_BIN_EXE_pleo-keys"))
+        .arg("--sandbox")
+        .env("TMPDIR", tmp.path())
+        .env_remove("PLEO_API_KEY")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let left: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, ["pleo-keys-sandbox-live"], "{left:?}");
+}

@@ -124,9 +124,20 @@ fn a_revoked_key_shows_the_rejected_banner_with_its_key() {
     check_done(&mut a, 0, failed_outcome(Lifecycle::KeyRejected));
     let b = a.banner().unwrap();
     assert_eq!(b.level, BannerLevel::Error);
+    // Pleo answers 401 alike for revoked and expired keys: said once, not guessed.
     assert_eq!(
         b.text,
-        "API key rejected: it may have expired or been revoked. Press e to enter a new key."
+        "API key rejected: revoked, expired or deleted in Pleo (Pleo does not say which). Press e to enter a new key."
+    );
+    // With an expiry date recorded and passed, that is the likely story.
+    if let Some(f) = a.facts.as_mut() {
+        f.expires_on = Some(jiff::civil::date(2020, 1, 31));
+    }
+    assert!(
+        a.banner()
+            .unwrap()
+            .text
+            .starts_with("API key rejected: it expired on 2020-01-31")
     );
 }
 
@@ -179,6 +190,56 @@ fn a_rate_limit_waits_for_retry_after() {
     );
     let at = now() + jiff::SignedDuration::from_secs(90);
     assert!(matches!(cmds[..], [Cmd::ScheduleCheck { at: t }] if t == at));
+    // r within the wait sends nothing and says when the check will run.
+    let cmds = update(&mut a, press(KeyCode::Char('r')));
+    assert!(cmds.is_empty(), "{cmds:?}");
+    let notice = a.notice.clone().unwrap().text;
+    assert!(
+        notice.contains("Retry-After") && notice.contains("in 1 min 30 s"),
+        "{notice}"
+    );
+    // Once it has passed, r checks.
+    a.now = at;
+    assert!(matches!(
+        update(&mut a, press(KeyCode::Char('r')))[..],
+        [Cmd::Check { .. }]
+    ));
+}
+
+/// Pressing r again and again during an outage checks each time, without growing the wait of
+/// the scheduled retries; a retry falling due during a manual check is that check.
+#[test]
+fn manual_checks_do_not_grow_the_backoff_nor_run_twice() {
+    let mut a = active();
+    let outage = || {
+        failed_outcome(Lifecycle::Degraded(Degradation::ServerError {
+            status: 503,
+        }))
+    };
+    for _ in 0..4 {
+        let cmds = update(&mut a, press(KeyCode::Char('r')));
+        assert!(matches!(cmds[..], [Cmd::Check { .. }]), "{cmds:?}");
+        // The retry that was pending falls due meanwhile: nothing more is sent.
+        assert!(update(&mut a, Msg::CheckDue).is_empty());
+        check_done(&mut a, 0, outage());
+    }
+    assert_eq!(a.failures, 1, "manual checks keep the first backoff step");
+    let at = a.next_check_at.unwrap();
+    assert_eq!(at, a.now + jiff::SignedDuration::from_secs(15));
+}
+
+/// While a dialog is open the banner says what is wrong, not which key to press: the dialog
+/// on screen is that action.
+#[test]
+fn the_banner_drops_its_key_hint_while_a_dialog_is_open() {
+    let mut a = active();
+    update(&mut a, Msg::CheckDue);
+    check_done(&mut a, 0, failed_outcome(Lifecycle::KeyRejected));
+    assert!(a.banner().unwrap().text.contains("Press e"));
+    update(&mut a, press(KeyCode::Char('e')));
+    let text = a.banner().unwrap().text;
+    assert!(!text.contains("Press e"), "{text}");
+    assert!(text.contains("API key rejected"));
 }
 
 #[test]

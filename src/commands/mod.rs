@@ -108,6 +108,29 @@ fn theme(cli: &Cli) -> Theme {
     match cli.theme {
         Some(t) => t,
         None if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) => Theme::Mono,
+        None if light_background(std::env::var("COLORFGBG").ok().as_deref()) => Theme::Light,
         None => Theme::Default,
+    }
+}
+
+/// `COLORFGBG` ("15;0" is light text on black), set by rxvt, Konsole, iTerm2 and others: a
+/// background of 7 (light grey) or 15 (white) is a light terminal, where yellow washes out.
+fn light_background(colorfgbg: Option<&str>) -> bool {
+    colorfgbg
+        .and_then(|v| v.rsplit(';').next())
+        .and_then(|bg| bg.trim().parse::<u8>().ok())
+        .is_some_and(|bg| bg == 7 || bg == 15)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_light_background_is_told_from_colorfgbg() {
+        use super::light_background;
+        assert!(light_background(Some("0;15")));
+        assert!(light_background(Some("0;default;7")));
+        assert!(!light_background(Some("15;0")));
+        assert!(!light_background(Some("garbage")));
+        assert!(!light_background(None));
     }
 }

@@ -116,14 +116,50 @@ fn serves_stored_key(command: &Option<Command>) -> bool {
     )
 }
 
+const SCRATCH_PREFIX: &str = "pleo-keys-sandbox-";
+
+/// A throw-away home for `--sandbox`, removed when the run ends (any signal included). One left
+/// by a run that was killed outright (SIGKILL, a crash) is removed by the next sandbox run: its
+/// `pid` file names a process that is gone.
 fn scratch_home() -> Result<PathBuf, String> {
-    let dir = std::env::temp_dir().join(format!(
-        "pleo-keys-sandbox-{}",
-        uuid::Uuid::new_v4().simple()
-    ));
+    remove_abandoned_scratch_homes(&std::env::temp_dir());
+    let dir =
+        std::env::temp_dir().join(format!("{SCRATCH_PREFIX}{}", uuid::Uuid::new_v4().simple()));
     crate::store::files::ensure_private_dir(&dir)
         .map_err(|e| format!("could not create a sandbox home: {e}"))?;
+    let _ = crate::store::files::write_atomic(
+        &dir.join("pid"),
+        std::process::id().to_string().as_bytes(),
+    );
     Ok(dir)
+}
+
+fn remove_abandoned_scratch_homes(tmp: &Path) {
+    let Ok(entries) = std::fs::read_dir(tmp) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let ours = entry
+            .file_name()
+            .to_str()
+            .is_some_and(|n| n.starts_with(SCRATCH_PREFIX));
+        // Only our own folders (a private one of this user), never a link.
+        if !ours || crate::store::files::check_dir_private(&path).is_err() {
+            continue;
+        }
+        let owner = crate::store::files::read_private(
+            &path.join("pid"),
+            32,
+            crate::store::files::Readers::OwnerOnly,
+        )
+        .ok()
+        .flatten()
+        .and_then(|b| String::from_utf8_lossy(&b).trim().parse::<u32>().ok());
+        if owner.is_some_and(|pid| !crate::store::lock::process_alive(pid)) {
+            let _ = std::fs::remove_dir_all(&path);
+        }
+    }
 }
 
 /// Log to a daily file in the state dir (private: the folder is 0700 and the process umask

@@ -32,7 +32,7 @@ pub fn apply_sandbox(
         }
         SandboxAction::RestoreKey => {
             control.restore(&need_key()?);
-            "key restored"
+            "key restored: not revoked or expired, its scopes as seeded (the installation and faults are as they were)"
         }
         SandboxAction::DropScope => {
             control.remove_scope(&need_key()?, "export-jobs:write");
@@ -60,7 +60,7 @@ pub fn apply_sandbox(
         }
         SandboxAction::ClearFaults => {
             control.clear_faults();
-            "faults cleared"
+            "faults cleared (429s, outage, slowness); the key and the installation are as they were"
         }
         SandboxAction::Reset => {
             control.reset();

@@ -11,8 +11,11 @@ use std::sync::Once;
 
 /// Owns the terminal; dropping it puts the terminal back as it was.
 pub struct TerminalGuard {
-    terminal: Terminal<SyncBackend>,
+    terminal: Terminal<DashboardBackend>,
 }
+
+/// What the dashboard draws through: synchronized, basic colours as basic codes.
+pub type DashboardBackend = SyncBackend<super::basic_colors::BasicColors<Stdout>>;
 
 impl TerminalGuard {
     pub fn enter() -> io::Result<TerminalGuard> {
@@ -26,7 +29,8 @@ impl TerminalGuard {
             event::DisableMouseCapture,
             cursor::Hide
         );
-        let backend = SyncBackend::new(io::stdout()).with_ascii(crate::ui::ascii::wanted());
+        let backend = SyncBackend::new(super::basic_colors::BasicColors::new(io::stdout()))
+            .with_ascii(crate::ui::ascii::wanted());
         let terminal = setup.and_then(|()| Terminal::new(backend));
         match terminal {
             Ok(terminal) => Ok(TerminalGuard { terminal }),
@@ -37,7 +41,7 @@ impl TerminalGuard {
         }
     }
 
-    pub fn terminal(&mut self) -> &mut Terminal<SyncBackend> {
+    pub fn terminal(&mut self) -> &mut Terminal<DashboardBackend> {
         &mut self.terminal
     }
 }

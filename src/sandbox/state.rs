@@ -69,10 +69,16 @@ impl State {
         }
     }
 
+    /// The key as seeded: not revoked or expired, with its scopes back. (A key seeded as
+    /// revoked comes back usable: restoring means "make it work again".)
     pub(crate) fn restore(&mut self, key: &str) {
+        let seeded = KeyState::seeded().into_iter().find(|k| k.key == key);
         if let Some(k) = self.key_mut(key) {
             k.revoked = false;
             k.expired = false;
+            if let Some(seeded) = seeded {
+                k.scopes = seeded.scopes;
+            }
         }
     }
 

@@ -317,6 +317,19 @@ pub fn check_dir(dir: &Path) -> Result<(), StoreError> {
     check_dir_meta(dir, &meta)
 }
 
+/// [`check_dir`] for a folder that must not be a link either.
+pub fn check_dir_private(dir: &Path) -> Result<(), StoreError> {
+    let meta = std::fs::symlink_metadata(dir).map_err(|e| StoreError::io("read", dir, e))?;
+    if meta.file_type().is_symlink() {
+        return Err(open_error(
+            dir,
+            "read",
+            io::Error::from_raw_os_error(libc::ELOOP),
+        ));
+    }
+    check_dir_meta(dir, &meta)
+}
+
 fn check_dir_meta(dir: &Path, meta: &std::fs::Metadata) -> Result<(), StoreError> {
     if !meta.is_dir() {
         return Err(unsafe_file(

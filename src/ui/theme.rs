@@ -101,7 +101,8 @@ impl Palette {
                 warning: Color::Magenta,
                 error: Color::Red,
                 accent: Color::Blue,
-                border: Color::Gray,
+                // ANSI 7 is faint on white; bright black reads.
+                border: Color::DarkGray,
             },
             _ => Palette {
                 ok: Color::Green,

@@ -95,4 +95,18 @@ mod tests {
         // Other routes are untouched.
         assert_eq!(status_of(&mut s, "GET", "/v2/employees", HEALTHY_KEY), 200);
     }
+
+    /// "Restore the current key" brings back what the panel's switches took: its scopes too.
+    #[test]
+    fn restoring_a_key_brings_back_a_dropped_scope() {
+        let mut s = State::seed();
+        let scope = |s: &mut State| {
+            let (_, body) = call(s, "GET", "/v1/introspect", HEALTHY_KEY, "");
+            body["data"]["scope"].as_str().unwrap_or("").to_string()
+        };
+        s.remove_scope(HEALTHY_KEY, "export-jobs:write");
+        s.revoke(HEALTHY_KEY);
+        s.restore(HEALTHY_KEY);
+        assert!(scope(&mut s).contains("export-jobs:write"));
+    }
 }
