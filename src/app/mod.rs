@@ -4,6 +4,7 @@
 
 mod banner;
 pub mod calls_view;
+mod dashboard_keys;
 pub mod keymap;
 pub mod model;
 pub mod msg;
