@@ -450,7 +450,11 @@ fn apply_outcome(app: &mut App, outcome: &Outcome) -> Vec<Cmd> {
         }
         _ => app.failures = 0,
     }
-    if !outcome.lifecycle.is_active() {
+    // A success notice is over once the key fails; a sandbox switch's confirmation stays under
+    // the banner it caused.
+    if !outcome.lifecycle.is_active()
+        && app.notice.as_ref().is_some_and(|n| n.level == BannerLevel::Success)
+    {
         app.notice = None;
     }
     app.lifecycle = outcome.lifecycle.clone();

@@ -162,7 +162,7 @@ impl SecretStore {
                 "kernel keyring",
             ),
             KeySource::Memory => (
-                "memory only (sandbox; forgotten on exit)",
+                "memory (sandbox; gone on exit)",
                 "in-memory store",
             ),
             _ => (kind.describe(), "keyring"),

@@ -48,10 +48,10 @@ pub(super) fn render(
             .max()
             .unwrap_or(0);
         for (j, (name, key, shows)) in app.ctx.demo_keys.iter().enumerate() {
-            // Public fakes, but the last 6 are enough to tell them apart.
+            // Public fakes, shown as every key is: by its last four characters.
             let tail: String = {
                 let chars: Vec<char> = key.chars().collect();
-                chars[chars.len().saturating_sub(6)..].iter().collect()
+                chars[chars.len().saturating_sub(4)..].iter().collect()
             };
             rows.push(item(
                 SandboxAction::ALL.len() + j,
