@@ -6,6 +6,7 @@ pub mod checks;
 mod error;
 pub mod files;
 pub mod history;
+mod jsonl;
 pub mod home;
 pub mod lock;
 pub mod secret;
