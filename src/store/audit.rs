@@ -16,57 +16,71 @@ const LIMITS: Limits = Limits {
     sync: true,
 };
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AuditKind {
-    KeyEntered,
-    ActivationPassed,
-    ActivationFailed,
-    KeyReplaced,
-    /// The previous key after a replacement: delete it in Pleo.
-    KeyRetired,
-    /// A new key failed; the current one stays.
-    ReplacementFailed,
-    CompanyChangeConfirmed,
-    #[serde(alias = "company_change_refused")]
-    CompanyChangeDeclined,
-    RevalidationPassed,
-    RevalidationFailed,
-    ExpiryRecorded,
-    PassphraseChanged,
-    KeyForgotten,
-    /// `forget` could not remove everything; what failed is in the detail.
-    ForgetFailed,
-    /// Pleo refused the integration's traffic through the proxy for a missing scope.
-    ScopeDenied,
-    /// `proxy --rotate-token`: clients with the old local token are refused from now on.
-    ProxyTokenRotated,
-    /// A kind written by a newer pleo-keys; kept readable rather than dropping the line.
-    #[serde(other)]
-    Unknown,
+/// The kinds, each named once with its name in the log: the enum, [`AuditKind::ALL`] and
+/// [`AuditKind::as_str`] all come from the one list.
+macro_rules! audit_kinds {
+    ($($(#[$doc:meta])* $kind:ident = $name:literal,)+) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+        #[serde(into = "&'static str", from = "String")]
+        pub enum AuditKind {
+            $($(#[$doc])* $kind,)+
+        }
+
+        impl AuditKind {
+            pub const ALL: &[AuditKind] = &[$(AuditKind::$kind),+];
+
+            /// The name in the log (`key_replaced`, ...).
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(AuditKind::$kind => $name,)+
+                }
+            }
+        }
+    };
 }
 
-impl AuditKind {
-    /// The name in the log (`key_replaced`, ...).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AuditKind::KeyEntered => "key_entered",
-            AuditKind::ActivationPassed => "activation_passed",
-            AuditKind::ActivationFailed => "activation_failed",
-            AuditKind::KeyReplaced => "key_replaced",
-            AuditKind::KeyRetired => "key_retired",
-            AuditKind::ReplacementFailed => "replacement_failed",
-            AuditKind::CompanyChangeConfirmed => "company_change_confirmed",
-            AuditKind::CompanyChangeDeclined => "company_change_declined",
-            AuditKind::RevalidationPassed => "revalidation_passed",
-            AuditKind::RevalidationFailed => "revalidation_failed",
-            AuditKind::ExpiryRecorded => "expiry_recorded",
-            AuditKind::PassphraseChanged => "passphrase_changed",
-            AuditKind::KeyForgotten => "key_forgotten",
-            AuditKind::ForgetFailed => "forget_failed",
-            AuditKind::ScopeDenied => "scope_denied",
-            AuditKind::ProxyTokenRotated => "proxy_token_rotated",
-            AuditKind::Unknown => "unknown",
+audit_kinds! {
+    KeyEntered = "key_entered",
+    ActivationPassed = "activation_passed",
+    ActivationFailed = "activation_failed",
+    KeyReplaced = "key_replaced",
+    /// The previous key after a replacement: delete it in Pleo.
+    KeyRetired = "key_retired",
+    /// A new key failed; the current one stays.
+    ReplacementFailed = "replacement_failed",
+    CompanyChangeConfirmed = "company_change_confirmed",
+    CompanyChangeDeclined = "company_change_declined",
+    RevalidationPassed = "revalidation_passed",
+    RevalidationFailed = "revalidation_failed",
+    ExpiryRecorded = "expiry_recorded",
+    PassphraseChanged = "passphrase_changed",
+    KeyForgotten = "key_forgotten",
+    /// `forget` could not remove everything; what failed is in the detail.
+    ForgetFailed = "forget_failed",
+    /// Pleo refused the integration's traffic through the proxy for a missing scope.
+    ScopeDenied = "scope_denied",
+    /// `proxy --rotate-token`: clients with the old local token are refused from now on.
+    ProxyTokenRotated = "proxy_token_rotated",
+    /// A kind written by a newer pleo-keys; kept readable rather than dropping the line.
+    Unknown = "unknown",
+}
+
+impl From<AuditKind> for &'static str {
+    fn from(kind: AuditKind) -> &'static str {
+        kind.as_str()
+    }
+}
+
+impl From<String> for AuditKind {
+    fn from(name: String) -> AuditKind {
+        match name.as_str() {
+            // The older name.
+            "company_change_refused" => AuditKind::CompanyChangeDeclined,
+            name => AuditKind::ALL
+                .iter()
+                .copied()
+                .find(|k| k.as_str() == name)
+                .unwrap_or(AuditKind::Unknown),
         }
     }
 }
@@ -265,9 +279,7 @@ mod tests {
         assert!(text.contains("\"event\":\"activation_passed\""), "{text}");
         assert_eq!(text.lines().count(), 2);
 
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(log.path()).unwrap().permissions().mode();
-        assert_eq!(mode & 0o777, 0o600);
+        assert_eq!(crate::store::files::mode_of(log.path()), 0o600);
     }
 
     #[test]
@@ -313,28 +325,10 @@ mod tests {
 
     #[test]
     fn kind_names_are_the_logged_ones() {
-        use AuditKind::*;
-        for kind in [
-            KeyEntered,
-            ActivationPassed,
-            ActivationFailed,
-            KeyReplaced,
-            KeyRetired,
-            ReplacementFailed,
-            CompanyChangeConfirmed,
-            CompanyChangeDeclined,
-            RevalidationPassed,
-            RevalidationFailed,
-            ExpiryRecorded,
-            PassphraseChanged,
-            KeyForgotten,
-            ForgetFailed,
-            ScopeDenied,
-            ProxyTokenRotated,
-            Unknown,
-        ] {
+        for &kind in AuditKind::ALL {
             let json = serde_json::to_string(&kind).unwrap();
             assert_eq!(json, format!("\"{}\"", kind.as_str()));
+            assert_eq!(serde_json::from_str::<AuditKind>(&json).unwrap(), kind);
         }
     }
 

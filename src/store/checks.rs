@@ -149,8 +149,8 @@ pub fn uptime(
 mod tests {
     use super::*;
     use crate::store::files;
-    use std::io::Write;
     use jiff::{SignedDuration, Timestamp};
+    use std::io::Write;
 
     const FP: &str = "cb56eed8c825";
 
@@ -185,9 +185,7 @@ mod tests {
         assert_eq!(got[1].latency_ms, 120);
         assert_eq!(got[1].pid, std::process::id());
         assert_eq!(h.recent(1).unwrap()[0].reason, Reason::KeyRejected);
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(h.path()).unwrap().permissions().mode();
-        assert_eq!(mode & 0o777, 0o600);
+        assert_eq!(crate::store::files::mode_of(h.path()), 0o600);
     }
 
     #[test]
