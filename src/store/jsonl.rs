@@ -161,3 +161,38 @@ fn parse<T: DeserializeOwned>(bytes: &[u8]) -> (Vec<T>, usize) {
     }
     (values, skipped)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Lines of five bytes (`1000\n`): a window of 64 starts inside one.
+    const SMALL: Limits = Limits {
+        window: 64,
+        cap: Some(128),
+        sync: false,
+    };
+
+    #[test]
+    fn windows_start_on_a_whole_line_and_offsets_inside_them_are_kept() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = JsonLines::new(tmp.path().join("n.jsonl"), SMALL);
+        assert_eq!(file.read::<u32>().unwrap(), (vec![], 0));
+        for n in 1000..1020u32 {
+            file.append(&n).unwrap();
+        }
+        let newest: Vec<u32> = (1008..1020).collect();
+        assert_eq!(file.read::<u32>().unwrap(), (newest.clone(), 0));
+        // An offset before the window (the file was compacted) reads the window.
+        assert_eq!(file.read_after::<u32>(Some(0)).unwrap(), (newest, 100));
+        assert_eq!(file.read_after::<u32>(Some(95)).unwrap(), (vec![1019], 100));
+        assert_eq!(file.read_after::<u32>(Some(100)).unwrap(), (vec![], 100));
+        // Past the cap: the newest half, from a whole line.
+        for n in 1020..1026u32 {
+            file.append(&n).unwrap();
+        }
+        assert_eq!(std::fs::metadata(file.path()).unwrap().len(), 60);
+        let kept: Vec<u32> = (1014..1026).collect();
+        assert_eq!(file.read::<u32>().unwrap(), (kept, 0));
+    }
+}
