@@ -185,7 +185,7 @@ mod tests {
         assert_eq!(got[1].latency_ms, 120);
         assert_eq!(got[1].pid, std::process::id());
         assert_eq!(h.recent(1).unwrap()[0].reason, Reason::KeyRejected);
-        assert_eq!(crate::store::files::mode_of(h.path()), 0o600);
+        assert_eq!(files::mode_of(h.path()), 0o600);
     }
 
     #[test]
