@@ -6,7 +6,7 @@ use pleo_keys::sandbox::{self, RetryAfter};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use support::cli::{PASSPHRASE, World, command};
+use support::cli::{Out, PASSPHRASE, World, command};
 
 fn company_urn(id: &str) -> String {
     format!("urn:pleo:company:{id}")
@@ -96,8 +96,7 @@ async fn first_activation_creates_the_installation_then_rechecks_read_only() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_revoked_key_is_critical_and_a_rejected_one_is_never_stored() {
-    let w = World::new().await;
-    assert_eq!(w.set_key(sandbox::HEALTHY_KEY, &[]).await.code, 0);
+    let w = World::with_key(sandbox::HEALTHY_KEY).await;
     w.sandbox.control().revoke(sandbox::HEALTHY_KEY);
     let out = w.run(&["check", "--json"], None).await;
     assert_eq!(out.code, 2);
@@ -140,8 +139,7 @@ async fn missing_scopes_are_critical_with_the_list() {
     assert!(w.state_bytes().is_none());
 
     // A scope lost later is caught by the next check.
-    let w = World::new().await;
-    assert_eq!(w.set_key(sandbox::HEALTHY_KEY, &[]).await.code, 0);
+    let w = World::with_key(sandbox::HEALTHY_KEY).await;
     w.sandbox
         .control()
         .remove_scope(sandbox::HEALTHY_KEY, "export-items:read");
@@ -163,8 +161,7 @@ async fn missing_scopes_are_critical_with_the_list() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn another_company_is_refused_without_confirmation_and_accepted_with_it() {
-    let w = World::new().await;
-    assert_eq!(w.set_key(sandbox::HEALTHY_KEY, &[]).await.code, 0);
+    let w = World::with_key(sandbox::HEALTHY_KEY).await;
     let state_before = w.state_bytes();
 
     let out = w.set_key(sandbox::OTHER_COMPANY_KEY, &[]).await;
@@ -245,8 +242,7 @@ async fn an_organisation_key_needs_an_explicit_company() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn outages_and_rate_limits_are_unknown_then_recover() {
-    let w = World::new().await;
-    assert_eq!(w.set_key(sandbox::HEALTHY_KEY, &[]).await.code, 0);
+    let w = World::with_key(sandbox::HEALTHY_KEY).await;
     let state = w.state_bytes();
     let ctl = w.sandbox.control();
 
@@ -368,8 +364,7 @@ async fn bad_keys_are_refused_locally_with_their_own_message() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn environment_key_is_used_for_one_run_and_never_stored() {
-    let w = World::new().await;
-    assert_eq!(w.set_key(sandbox::HEALTHY_KEY, &[]).await.code, 0);
+    let w = World::with_key(sandbox::HEALTHY_KEY).await;
     let state = w.state_bytes();
     let last = std::fs::read(w.home().join("last-check.json")).ok();
     let rotated = [("PLEO_API_KEY", sandbox::ROTATED_KEY)];
@@ -516,8 +511,7 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_inactive_installation_is_reported_and_reactivate_fixes_it() {
-    let w = World::new().await;
-    assert_eq!(w.set_key(sandbox::HEALTHY_KEY, &[]).await.code, 0);
+    let w = World::with_key(sandbox::HEALTHY_KEY).await;
     let ctl = w.sandbox.control();
     let acme = company_urn(sandbox::ACME_ID);
 
@@ -554,8 +548,7 @@ async fn an_inactive_installation_is_reported_and_reactivate_fixes_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_corrupt_state_file_is_named_and_never_overwritten() {
-    let w = World::new().await;
-    assert_eq!(w.set_key(sandbox::HEALTHY_KEY, &[]).await.code, 0);
+    let w = World::with_key(sandbox::HEALTHY_KEY).await;
     let state = w.home().join("state.json");
     std::fs::write(&state, b"{\"version\": 1, \"company_id\": ").unwrap();
     use std::os::unix::fs::PermissionsExt;
@@ -583,8 +576,7 @@ async fn a_corrupt_state_file_is_named_and_never_overwritten() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_passphrase_says_so() {
-    let w = World::new().await;
-    assert_eq!(w.set_key(sandbox::HEALTHY_KEY, &[]).await.code, 0);
+    let w = World::with_key(sandbox::HEALTHY_KEY).await;
     let out = w
         .run_env(
             &["check", "--json"],
@@ -621,8 +613,7 @@ async fn debug_output_never_shows_the_key() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_process_waits_for_the_first_and_says_so() {
     use pleo_keys::store::lock::HomeLock;
-    let w = World::new().await;
-    assert_eq!(w.set_key(sandbox::HEALTHY_KEY, &[]).await.code, 0);
+    let w = World::with_key(sandbox::HEALTHY_KEY).await;
     let lock_path = w.home().join(".lock");
     let held = HomeLock::acquire(&lock_path, std::time::Duration::from_secs(1)).unwrap();
     let release = std::thread::spawn(move || {
@@ -706,8 +697,7 @@ fn hint(key: &str) -> String {
 /// stays in use (a later check exits 0 with it), and the audit log says what happened.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_replacement_leaves_the_previous_key_in_use() {
-    let w = World::new().await;
-    assert_eq!(w.set_key(sandbox::HEALTHY_KEY, &[]).await.code, 0);
+    let w = World::with_key(sandbox::HEALTHY_KEY).await;
     let state = w.state_bytes();
     for bad in [sandbox::REVOKED_KEY, sandbox::MISSING_SCOPE_KEY] {
         let out = w.set_key(bad, &[]).await;
@@ -798,8 +788,7 @@ async fn the_expiry_date_is_recorded_without_the_key() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_passphrase_comes_from_a_file_or_systemd_credentials() {
     use std::os::unix::fs::PermissionsExt;
-    let w = World::new().await;
-    assert_eq!(w.set_key(sandbox::HEALTHY_KEY, &[]).await.code, 0);
+    let w = World::with_key(sandbox::HEALTHY_KEY).await;
     let write = |path: &Path, text: &str, mode: u32| {
         std::fs::write(path, text).unwrap();
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
@@ -842,8 +831,7 @@ async fn the_passphrase_comes_from_a_file_or_systemd_credentials() {
 /// panic (101); the exit code is the verdict's.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_closed_pipe_never_panics_and_keeps_the_exit_code() {
-    let w = World::new().await;
-    assert_eq!(w.set_key(sandbox::HEALTHY_KEY, &[]).await.code, 0);
+    let w = World::with_key(sandbox::HEALTHY_KEY).await;
     let home = w.home().to_path_buf();
     let url = w.sandbox.url();
     for (args, expected) in [
@@ -881,8 +869,7 @@ async fn an_interrupted_company_change_is_settled_with_reactivate() {
     use pleo_keys::secret::ApiKey;
     use pleo_keys::store::{Home, Paths, Replacement, SecretStore};
     use secrecy::SecretString;
-    let w = World::new().await;
-    assert_eq!(w.set_key(sandbox::HEALTHY_KEY, &[]).await.code, 0);
+    let w = World::with_key(sandbox::HEALTHY_KEY).await;
     let paths = Paths::resolve(Some(w.home())).unwrap();
     let (other, _) = ApiKey::parse(sandbox::OTHER_COMPANY_KEY).unwrap();
     let store = SecretStore::encrypted_file(
@@ -947,13 +934,9 @@ fn the_sandbox_home_is_removed_and_an_abandoned_one_cleared() {
         .env("TMPDIR", tmp.path())
         .env_remove("PLEO_API_KEY")
         .output()
+        .map(Out::from)
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
     let left: Vec<_> = std::fs::read_dir(tmp.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

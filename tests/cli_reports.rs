@@ -10,7 +10,7 @@ use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
-use support::cli::{PASSPHRASE, World, command};
+use support::cli::{Out, PASSPHRASE, World, command};
 
 fn hint(key: &str) -> String {
     format!("…{}", &key[key.len() - 4..])
@@ -35,12 +35,9 @@ async fn bare(args: &[&str]) -> (i32, String, String) {
             .expect("runs")
     })
     .await
+    .map(Out::from)
     .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    (out.code, out.stdout, out.stderr)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -113,8 +110,7 @@ async fn history_lists_each_verdict_with_its_latency_and_the_uptime() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn history_exits_unknown_when_its_file_is_unsafe() {
     use std::os::unix::fs::PermissionsExt;
-    let w = World::new().await;
-    assert_eq!(w.set_key(sandbox::HEALTHY_KEY, &[]).await.code, 0);
+    let w = World::with_key(sandbox::HEALTHY_KEY).await;
     let path = w.home().join("checks.jsonl");
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
     // Refused like every file of the home, with the command that fixes it.
@@ -127,23 +123,11 @@ async fn history_exits_unknown_when_its_file_is_unsafe() {
 async fn audit_says_who_rotated_which_key_and_filters_by_age() {
     let w = World::new().await;
     let who = [("USER", "ops"), ("SSH_CLIENT", "10.0.0.5 50022 22")];
-    let stdin = |k: &str| format!("{k}\n");
-    let out = w
-        .run_env(
-            &["set-key", "--json"],
-            Some(&stdin(sandbox::HEALTHY_KEY)),
-            &who,
-        )
-        .await;
-    assert_eq!(out.code, 0, "{}", out.stdout);
-    let out = w
-        .run_env(
-            &["set-key", "--json"],
-            Some(&stdin(sandbox::ROTATED_KEY)),
-            &who,
-        )
-        .await;
-    assert_eq!(out.code, 0, "{}", out.stdout);
+    for key in [sandbox::HEALTHY_KEY, sandbox::ROTATED_KEY] {
+        let stdin = format!("{key}\n");
+        let out = w.run_env(&["set-key", "--json"], Some(&stdin), &who).await;
+        assert_eq!(out.code, 0, "{}", out.stdout);
+    }
     // An old line from before hints were recorded, and one with escape sequences in it.
     let old_fp = fingerprint(sandbox::HEALTHY_KEY);
     let mut log = std::fs::OpenOptions::new()
@@ -223,8 +207,7 @@ async fn audit_says_who_rotated_which_key_and_filters_by_age() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forget_reminds_to_delete_the_key_in_pleo() {
-    let w = World::new().await;
-    assert_eq!(w.set_key(sandbox::HEALTHY_KEY, &[]).await.code, 0);
+    let w = World::with_key(sandbox::HEALTHY_KEY).await;
     let key = format!(
         "{} ({})",
         hint(sandbox::HEALTHY_KEY),
@@ -240,8 +223,7 @@ async fn forget_reminds_to_delete_the_key_in_pleo() {
         "{next}"
     );
 
-    let w = World::new().await;
-    assert_eq!(w.set_key(sandbox::HEALTHY_KEY, &[]).await.code, 0);
+    let w = World::with_key(sandbox::HEALTHY_KEY).await;
     let out = w.run(&["forget", "--yes"], None).await;
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
@@ -263,8 +245,7 @@ async fn forget_reminds_to_delete_the_key_in_pleo() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_clamped_interval_is_explained_by_status_and_proxy() {
-    let w = World::new().await;
-    assert_eq!(w.set_key(sandbox::HEALTHY_KEY, &[]).await.code, 0);
+    let w = World::with_key(sandbox::HEALTHY_KEY).await;
     let out = w.run(&["status", "--json"], None).await;
     let notes = out.json()["notes"].to_string();
     assert!(notes.contains("every 5 min"), "{notes}");

@@ -100,11 +100,7 @@ async fn killed_at_random_points_the_files_stay_whole() {
             }
             c.wait_with_output()
         })
+        .map(support::cli::Out::from)
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    assert_eq!(out.code, 0, "{}", out.stdout);
 }

@@ -390,8 +390,7 @@ async fn a_stop_lets_requests_in_flight_finish() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exec_hands_the_key_to_a_program_only_while_active() {
-    let w = World::new().await;
-    assert_eq!(w.set_key(sandbox::HEALTHY_KEY, &[]).await.code, 0);
+    let w = World::with_key(sandbox::HEALTHY_KEY).await;
     let script = r#"printf '%s|%s|%s|%s' "$PLEO_API_KEY" "$PLEO_COMPANY_ID" "$PLEO_API_BASE_URL" "${PLEO_KEYS_PASSPHRASE-unset}"; exit 7"#;
     let out = w.run(&["exec", "--", "sh", "-c", script], None).await;
     assert_eq!(out.code, 7, "the program's exit code: {}", out.stderr);
@@ -445,8 +444,7 @@ async fn exec_hands_the_key_to_a_program_only_while_active() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn api_makes_one_scoped_call() {
-    let w = World::new().await;
-    assert_eq!(w.set_key(sandbox::HEALTHY_KEY, &[]).await.code, 0);
+    let w = World::with_key(sandbox::HEALTHY_KEY).await;
     // Fields make a POST unless told otherwise, as with `gh api`.
     let out = w
         .run(

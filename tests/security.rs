@@ -120,8 +120,7 @@ async fn a_proxy_setting_never_carries_a_plain_http_key_off_the_machine() {
 /// key is sent anywhere.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_home_others_can_write_is_refused_before_anything_is_sent() {
-    let w = World::new().await;
-    assert_eq!(w.set_key(sandbox::HEALTHY_KEY, &[]).await.code, 0);
+    let w = World::with_key(sandbox::HEALTHY_KEY).await;
     let seen = w.sandbox.control().request_count();
 
     std::fs::set_permissions(w.home(), std::fs::Permissions::from_mode(0o777)).unwrap();
@@ -170,8 +169,7 @@ async fn a_home_others_can_write_is_refused_before_anything_is_sent() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn special_and_huge_files_are_refused_at_once() {
-    let w = World::new().await;
-    assert_eq!(w.set_key(sandbox::HEALTHY_KEY, &[]).await.code, 0);
+    let w = World::with_key(sandbox::HEALTHY_KEY).await;
     let key_file = w.home().join("key.age");
     std::fs::remove_file(&key_file).unwrap();
     let c = std::ffi::CString::new(key_file.to_str().unwrap()).unwrap();
@@ -200,8 +198,7 @@ async fn special_and_huge_files_are_refused_at_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hostile_retry_after_is_capped_and_never_panics() {
-    let w = World::new().await;
-    assert_eq!(w.set_key(sandbox::HEALTHY_KEY, &[]).await.code, 0);
+    let w = World::with_key(sandbox::HEALTHY_KEY).await;
     w.sandbox
         .control()
         .rate_limit(RetryAfter::Seconds(300_000_000_000), None);

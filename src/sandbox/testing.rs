@@ -51,6 +51,26 @@ pub(crate) fn call(
     (reply.status, value)
 }
 
+/// The whole reply to a bodiless call as `key`.
+pub(crate) fn reply_of(state: &mut State, method: &str, path: &str, key: &str) -> Reply {
+    call_raw(state, method, path, Some(&basic(key)), "")
+}
+
+/// Call as `key`; the status and the `type` of Pleo's error (empty when there is none).
+pub(crate) fn error_of(
+    state: &mut State,
+    method: &str,
+    path: &str,
+    key: &str,
+    body: &str,
+) -> (u16, String) {
+    let (status, value) = call(state, method, path, key, body);
+    (
+        status,
+        value["type"].as_str().unwrap_or_default().to_owned(),
+    )
+}
+
 /// The status a bodiless call as `key` gets.
 pub(crate) fn status_of(state: &mut State, method: &str, path: &str, key: &str) -> u16 {
     call(state, method, path, key, "").0

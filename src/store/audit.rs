@@ -1,68 +1,86 @@
 //! The audit log: one JSON object per line, append-only, never the key (only its fingerprint).
 
 use serde::{Deserialize, Serialize};
-use std::io::Write;
-use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use super::StoreError;
-use super::files::{self, Readers};
+use super::jsonl::{JsonLines, Limits};
 use crate::domain::{CompanyId, KeyId, KeySource, Reason};
 
 /// The most read back from the audit log at once (its newest part).
 pub const MAX_AUDIT_READ: u64 = 8 * 1024 * 1024;
+/// Never trimmed; every line synced.
+const LIMITS: Limits = Limits {
+    window: MAX_AUDIT_READ,
+    cap: None,
+    sync: true,
+};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AuditKind {
-    KeyEntered,
-    ActivationPassed,
-    ActivationFailed,
-    KeyReplaced,
-    /// The previous key after a replacement: delete it in Pleo.
-    KeyRetired,
-    /// A new key failed; the current one stays.
-    ReplacementFailed,
-    CompanyChangeConfirmed,
-    #[serde(alias = "company_change_refused")]
-    CompanyChangeDeclined,
-    RevalidationPassed,
-    RevalidationFailed,
-    ExpiryRecorded,
-    PassphraseChanged,
-    KeyForgotten,
-    /// `forget` could not remove everything; what failed is in the detail.
-    ForgetFailed,
-    /// Pleo refused the integration's traffic through the proxy for a missing scope.
-    ScopeDenied,
-    /// `proxy --rotate-token`: clients with the old local token are refused from now on.
-    ProxyTokenRotated,
-    /// A kind written by a newer pleo-keys; kept readable rather than dropping the line.
-    #[serde(other)]
-    Unknown,
+/// The kinds, each named once with its name in the log: the enum, [`AuditKind::ALL`] and
+/// [`AuditKind::as_str`] all come from the one list.
+macro_rules! audit_kinds {
+    ($($(#[$doc:meta])* $kind:ident = $name:literal,)+) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+        #[serde(into = "&'static str", from = "String")]
+        pub enum AuditKind {
+            $($(#[$doc])* $kind,)+
+        }
+
+        impl AuditKind {
+            pub const ALL: &[AuditKind] = &[$(AuditKind::$kind),+];
+
+            /// The name in the log (`key_replaced`, ...).
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(AuditKind::$kind => $name,)+
+                }
+            }
+        }
+    };
 }
 
-impl AuditKind {
-    /// The name in the log (`key_replaced`, ...).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AuditKind::KeyEntered => "key_entered",
-            AuditKind::ActivationPassed => "activation_passed",
-            AuditKind::ActivationFailed => "activation_failed",
-            AuditKind::KeyReplaced => "key_replaced",
-            AuditKind::KeyRetired => "key_retired",
-            AuditKind::ReplacementFailed => "replacement_failed",
-            AuditKind::CompanyChangeConfirmed => "company_change_confirmed",
-            AuditKind::CompanyChangeDeclined => "company_change_declined",
-            AuditKind::RevalidationPassed => "revalidation_passed",
-            AuditKind::RevalidationFailed => "revalidation_failed",
-            AuditKind::ExpiryRecorded => "expiry_recorded",
-            AuditKind::PassphraseChanged => "passphrase_changed",
-            AuditKind::KeyForgotten => "key_forgotten",
-            AuditKind::ForgetFailed => "forget_failed",
-            AuditKind::ScopeDenied => "scope_denied",
-            AuditKind::ProxyTokenRotated => "proxy_token_rotated",
-            AuditKind::Unknown => "unknown",
+audit_kinds! {
+    KeyEntered = "key_entered",
+    ActivationPassed = "activation_passed",
+    ActivationFailed = "activation_failed",
+    KeyReplaced = "key_replaced",
+    /// The previous key after a replacement: delete it in Pleo.
+    KeyRetired = "key_retired",
+    /// A new key failed; the current one stays.
+    ReplacementFailed = "replacement_failed",
+    CompanyChangeConfirmed = "company_change_confirmed",
+    CompanyChangeDeclined = "company_change_declined",
+    RevalidationPassed = "revalidation_passed",
+    RevalidationFailed = "revalidation_failed",
+    ExpiryRecorded = "expiry_recorded",
+    PassphraseChanged = "passphrase_changed",
+    KeyForgotten = "key_forgotten",
+    /// `forget` could not remove everything; what failed is in the detail.
+    ForgetFailed = "forget_failed",
+    /// Pleo refused the integration's traffic through the proxy for a missing scope.
+    ScopeDenied = "scope_denied",
+    /// `proxy --rotate-token`: clients with the old local token are refused from now on.
+    ProxyTokenRotated = "proxy_token_rotated",
+    /// A kind written by a newer pleo-keys; kept readable rather than dropping the line.
+    Unknown = "unknown",
+}
+
+impl From<AuditKind> for &'static str {
+    fn from(kind: AuditKind) -> &'static str {
+        kind.as_str()
+    }
+}
+
+impl From<String> for AuditKind {
+    fn from(name: String) -> AuditKind {
+        match name.as_str() {
+            // The older name.
+            "company_change_refused" => AuditKind::CompanyChangeDeclined,
+            name => AuditKind::ALL
+                .iter()
+                .copied()
+                .find(|k| k.as_str() == name)
+                .unwrap_or(AuditKind::Unknown),
         }
     }
 }
@@ -166,49 +184,24 @@ impl AuditEvent {
 
 #[derive(Debug, Clone)]
 pub struct AuditLog {
-    path: PathBuf,
+    file: JsonLines,
 }
 
 impl AuditLog {
     pub fn new(path: impl Into<PathBuf>) -> AuditLog {
-        AuditLog { path: path.into() }
+        AuditLog {
+            file: JsonLines::new(path, LIMITS),
+        }
     }
 
     pub fn path(&self) -> &Path {
-        &self.path
+        self.file.path()
     }
 
-    /// Append one line. The line is built first and written with one call on an O_APPEND file,
-    /// so concurrent writers cannot interleave inside a line.
+    /// Append one line, on disk before this returns; concurrent writers never interleave.
     pub fn append(&self, event: AuditEvent) -> Result<(), StoreError> {
-        let mut line = serde_json::to_vec(&event).map_err(|e| StoreError::Encode {
-            path: self.path.clone(),
-            problem: e.to_string(),
-        })?;
-        line.push(b'\n');
-        // Readable too, to look at the last byte (see `ends_torn`).
-        let mut file = files::open_append(&self.path)?;
-        // After a crash mid-write the file may end without a newline; start on a fresh line
-        // so the torn fragment does not swallow this event.
-        if ends_torn(&file) {
-            line.insert(0, b'\n');
-        }
-        file.write_all(&line)
-            .and_then(|()| file.sync_data())
-            .map_err(|e| StoreError::io("append to the audit log", &self.path, e))
+        self.file.append(&event)
     }
-}
-
-/// The file ends inside a line (a crash mid-write): the next line must start on a fresh one.
-pub(crate) fn ends_torn(file: &std::fs::File) -> bool {
-    let Ok(meta) = file.metadata() else {
-        return false;
-    };
-    if meta.len() == 0 {
-        return false;
-    }
-    let mut last = [0u8; 1];
-    matches!(file.read_at(&mut last, meta.len() - 1), Ok(1) if last[0] != b'\n')
 }
 
 /// All readable events; unparseable lines (a torn last line after a crash) are skipped.
@@ -222,50 +215,7 @@ pub fn read_audit(path: &Path) -> Result<Vec<AuditEvent>, StoreError> {
 
 /// Like [`read_audit`], also returning how many lines were skipped.
 pub fn read_audit_counted(path: &Path) -> Result<(Vec<AuditEvent>, usize), StoreError> {
-    let Some(bytes) = read_tail(path, MAX_AUDIT_READ)? else {
-        return Ok((Vec::new(), 0));
-    };
-    let mut events = Vec::new();
-    let mut skipped = 0;
-    for line in bytes.split(|&b| b == b'\n') {
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        match serde_json::from_slice::<AuditEvent>(line) {
-            Ok(event) => events.push(event),
-            Err(_) => skipped += 1,
-        }
-    }
-    Ok((events, skipped))
-}
-
-/// The last `cap` bytes of a log (from the start of a line), checked like every home file.
-pub(crate) fn read_tail(path: &Path, cap: u64) -> Result<Option<Vec<u8>>, StoreError> {
-    use std::io::{Read, Seek, SeekFrom};
-    let Some(file) = files::open_read(path, Readers::OwnerOnly)? else {
-        return Ok(None);
-    };
-    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
-    if len == 0 {
-        return Ok(None);
-    }
-    let mut file = file;
-    let start = len.saturating_sub(cap);
-    file.seek(SeekFrom::Start(start))
-        .map_err(|e| StoreError::io("read", path, e))?;
-    let mut bytes = Vec::new();
-    file.take(cap)
-        .read_to_end(&mut bytes)
-        .map_err(|e| StoreError::io("read", path, e))?;
-    if start > 0 {
-        // Drop the partial first line.
-        let cut = bytes
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(bytes.len(), |i| i + 1);
-        bytes.drain(..cut);
-    }
-    Ok(Some(bytes))
+    AuditLog::new(path).file.read()
 }
 
 /// The login name of this process's uid, for an audit line when `$USER` is unset (cron, systemd).
@@ -296,6 +246,7 @@ fn passwd_name() -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Write;
 
     const KEY: &str = "pls_0123456789abcdef0123456789abcdef_620d75";
 
@@ -328,9 +279,7 @@ mod tests {
         assert!(text.contains("\"event\":\"activation_passed\""), "{text}");
         assert_eq!(text.lines().count(), 2);
 
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(log.path()).unwrap().permissions().mode();
-        assert_eq!(mode & 0o777, 0o600);
+        assert_eq!(crate::store::files::mode_of(log.path()), 0o600);
     }
 
     #[test]
@@ -376,28 +325,10 @@ mod tests {
 
     #[test]
     fn kind_names_are_the_logged_ones() {
-        use AuditKind::*;
-        for kind in [
-            KeyEntered,
-            ActivationPassed,
-            ActivationFailed,
-            KeyReplaced,
-            KeyRetired,
-            ReplacementFailed,
-            CompanyChangeConfirmed,
-            CompanyChangeDeclined,
-            RevalidationPassed,
-            RevalidationFailed,
-            ExpiryRecorded,
-            PassphraseChanged,
-            KeyForgotten,
-            ForgetFailed,
-            ScopeDenied,
-            ProxyTokenRotated,
-            Unknown,
-        ] {
+        for &kind in AuditKind::ALL {
             let json = serde_json::to_string(&kind).unwrap();
             assert_eq!(json, format!("\"{}\"", kind.as_str()));
+            assert_eq!(serde_json::from_str::<AuditKind>(&json).unwrap(), kind);
         }
     }
 

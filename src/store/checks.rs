@@ -4,17 +4,20 @@
 //! only its hint and fingerprint. What is read back is cleaned like any text from the home.
 
 use serde::{Deserialize, Serialize};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::StoreError;
-use super::audit::{ends_torn, read_tail};
-use super::files;
+use super::jsonl::{JsonLines, Limits, newest};
 use crate::domain::{CheckStatus, KeyId, Reason};
 
 /// Past this the file is compacted to its newest half. A line is about 180 bytes, so the newest
 /// half holds a week of checks every two minutes (the default is every five).
 pub const MAX_CHECKS_BYTES: u64 = 2 * 1024 * 1024;
+const LIMITS: Limits = Limits {
+    window: MAX_CHECKS_BYTES,
+    cap: Some(MAX_CHECKS_BYTES),
+    sync: false,
+};
 
 /// One recorded verdict.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -77,61 +80,32 @@ impl CheckEntry {
 /// The check history file of one home.
 #[derive(Debug, Clone)]
 pub struct CheckHistory {
-    path: PathBuf,
+    file: JsonLines,
 }
 
 impl CheckHistory {
     pub fn new(path: impl Into<PathBuf>) -> CheckHistory {
-        CheckHistory { path: path.into() }
+        CheckHistory {
+            file: JsonLines::new(path, LIMITS),
+        }
     }
 
     pub fn path(&self) -> &Path {
-        &self.path
+        self.file.path()
     }
 
     /// Append one entry (one `write` with `O_APPEND`: lines from several processes never mix).
     pub fn append(&self, entry: &CheckEntry) -> Result<(), StoreError> {
-        let mut line = serde_json::to_vec(entry).map_err(|e| StoreError::Encode {
-            path: self.path.clone(),
-            problem: e.to_string(),
-        })?;
-        line.push(b'\n');
-        let mut file = files::open_append(&self.path)?;
-        // A line torn by a crash would swallow this one.
-        if ends_torn(&file) {
-            line.insert(0, b'\n');
-        }
-        file.write_all(&line)
-            .map_err(|e| StoreError::io("append to", &self.path, e))?;
-        let len = file.metadata().map(|m| m.len()).unwrap_or(0);
-        drop(file);
-        if len > MAX_CHECKS_BYTES {
-            self.compact()?;
-        }
-        Ok(())
-    }
-
-    /// Keep the newest half. Two processes compacting at once may drop a line; never a whole file.
-    fn compact(&self) -> Result<(), StoreError> {
-        let bytes = read_tail(&self.path, MAX_CHECKS_BYTES / 2)?.unwrap_or_default();
-        files::write_atomic(&self.path, &bytes)
+        self.file.append(entry)
     }
 
     /// The newest entries, oldest first, at most `limit`. Unreadable lines are skipped.
     pub fn recent(&self, limit: usize) -> Result<Vec<CheckEntry>, StoreError> {
-        let Some(bytes) = read_tail(&self.path, MAX_CHECKS_BYTES)? else {
-            return Ok(Vec::new());
-        };
-        let mut entries: Vec<CheckEntry> = bytes
-            .split(|&b| b == b'\n')
-            .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
-            .filter_map(|l| serde_json::from_slice::<CheckEntry>(l).ok())
-            .map(CheckEntry::cleaned)
-            .collect();
+        let (entries, _) = self.file.read::<CheckEntry>()?;
+        let mut entries: Vec<CheckEntry> = entries.into_iter().map(CheckEntry::cleaned).collect();
         // Processes append when their run ends; a slow run's line may follow a later one.
         entries.sort_by_key(|e| e.at);
-        let skip = entries.len().saturating_sub(limit);
-        Ok(entries.split_off(skip))
+        Ok(newest(entries, limit))
     }
 }
 
@@ -174,7 +148,9 @@ pub fn uptime(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::files;
     use jiff::{SignedDuration, Timestamp};
+    use std::io::Write;
 
     const FP: &str = "cb56eed8c825";
 
@@ -209,9 +185,7 @@ mod tests {
         assert_eq!(got[1].latency_ms, 120);
         assert_eq!(got[1].pid, std::process::id());
         assert_eq!(h.recent(1).unwrap()[0].reason, Reason::KeyRejected);
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(h.path()).unwrap().permissions().mode();
-        assert_eq!(mode & 0o777, 0o600);
+        assert_eq!(files::mode_of(h.path()), 0o600);
     }
 
     #[test]

@@ -356,6 +356,13 @@ fn check_dir_meta(dir: &Path, meta: &std::fs::Metadata) -> Result<(), StoreError
     Ok(())
 }
 
+/// A file's permission bits (0 when it cannot be read), for the tests of what creates files.
+#[cfg(test)]
+pub(crate) fn mode_of(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).map_or(0, |m| m.permissions().mode() & 0o777)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -390,8 +397,7 @@ mod tests {
         };
         write_json(&path, &t).unwrap();
         assert_eq!(read_json::<Thing>(&path, 1024).unwrap(), Some(t));
-        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-        assert_eq!(mode & 0o777, 0o600);
+        assert_eq!(mode_of(&path), 0o600);
         write_json(
             &path,
             &Thing {
@@ -507,8 +513,7 @@ mod tests {
 
         let home = tmp.path().join("home");
         ensure_private_dir(&home).unwrap();
-        let mode = std::fs::metadata(&home).unwrap().permissions().mode();
-        assert_eq!(mode & 0o777, 0o700, "created private");
+        assert_eq!(mode_of(&home), 0o700, "created private");
         chmod(&home, 0o777);
         let msg = ensure_private_dir(&home).unwrap_err().to_string();
         assert!(

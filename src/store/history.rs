@@ -4,17 +4,19 @@
 //! read back is cleaned like any text from the home folder.
 
 use serde::{Deserialize, Serialize};
-use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use super::StoreError;
-use super::files::{self, Readers};
+use super::jsonl::{JsonLines, Limits, newest};
 use crate::domain::sanitize;
 
 /// Past this the file is compacted to its newest half.
 pub const MAX_HISTORY_BYTES: u64 = 512 * 1024;
-/// The most read back at once.
-const READ_WINDOW: u64 = MAX_HISTORY_BYTES / 2;
+const LIMITS: Limits = Limits {
+    window: MAX_HISTORY_BYTES / 2,
+    cap: Some(MAX_HISTORY_BYTES),
+    sync: false,
+};
 const MAX_PATH_CHARS: usize = 300;
 
 /// Who made the call.
@@ -89,86 +91,31 @@ impl CallEntry {
 /// The history file of one home.
 #[derive(Debug, Clone)]
 pub struct CallHistory {
-    path: PathBuf,
+    file: JsonLines,
 }
 
 impl CallHistory {
     pub fn new(path: impl Into<PathBuf>) -> CallHistory {
-        CallHistory { path: path.into() }
+        CallHistory {
+            file: JsonLines::new(path, LIMITS),
+        }
     }
 
     pub fn path(&self) -> &Path {
-        &self.path
+        self.file.path()
     }
 
     /// Append one entry (one `write` with `O_APPEND`: lines from several processes never mix).
     pub fn append(&self, entry: &CallEntry) -> Result<(), StoreError> {
         let mut entry = entry.clone();
         entry.path = sanitize(&entry.path, MAX_PATH_CHARS);
-        let mut line = serde_json::to_vec(&entry).map_err(|e| StoreError::Encode {
-            path: self.path.clone(),
-            problem: e.to_string(),
-        })?;
-        line.push(b'\n');
-        let mut file = files::open_append(&self.path)?;
-        file.write_all(&line)
-            .map_err(|e| StoreError::io("append to", &self.path, e))?;
-        let len = file.metadata().map(|m| m.len()).unwrap_or(0);
-        drop(file);
-        if len > MAX_HISTORY_BYTES {
-            self.compact()?;
-        }
-        Ok(())
-    }
-
-    /// Keep the newest half. Two processes compacting at once may drop a line; never a whole file.
-    fn compact(&self) -> Result<(), StoreError> {
-        let (bytes, _) = self.read_from(None)?;
-        files::write_atomic(&self.path, &bytes)
+        self.file.append(&entry)
     }
 
     /// The newest entries, oldest first, at most `limit`.
     pub fn recent(&self, limit: usize) -> Result<Vec<CallEntry>, StoreError> {
-        let (bytes, _) = self.read_from(None)?;
-        let mut entries = parse_lines(&bytes);
-        let skip = entries.len().saturating_sub(limit);
-        Ok(entries.split_off(skip))
-    }
-
-    /// Whole lines from `offset` (or the last window when `None`, or when the file shrank),
-    /// and the offset after the last whole line.
-    fn read_from(&self, offset: Option<u64>) -> Result<(Vec<u8>, u64), StoreError> {
-        let Some(mut file) = files::open_read(&self.path, Readers::OwnerOnly)? else {
-            return Ok((Vec::new(), 0));
-        };
-        let len = file.metadata().map(|m| m.len()).unwrap_or(0);
-        let window_start = len.saturating_sub(READ_WINDOW);
-        let (start, mid_line) = match offset {
-            Some(o) if o <= len => (o.max(window_start), o < window_start),
-            _ => (window_start, window_start > 0),
-        };
-        file.seek(SeekFrom::Start(start))
-            .map_err(|e| StoreError::io("read", &self.path, e))?;
-        let mut bytes = Vec::new();
-        file.take(len - start)
-            .read_to_end(&mut bytes)
-            .map_err(|e| StoreError::io("read", &self.path, e))?;
-        // Drop a partial first line (the window cut it) and a partial last one (being written).
-        let first = if mid_line || (offset.is_none() && start > 0) {
-            bytes
-                .iter()
-                .position(|&b| b == b'\n')
-                .map_or(bytes.len(), |i| i + 1)
-        } else {
-            0
-        };
-        let last = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-        let whole = if last > first {
-            bytes[first..last].to_vec()
-        } else {
-            Vec::new()
-        };
-        Ok((whole, start + last.max(first) as u64))
+        let (entries, _) = self.file.read::<CallEntry>()?;
+        Ok(newest(cleaned(entries), limit))
     }
 }
 
@@ -204,11 +151,11 @@ impl HistoryTail {
             // lines cannot be told apart by offset any more; take the window.
             _ => None,
         };
-        let Ok((bytes, end)) = self.history.read_from(from.or(Some(0))) else {
+        let Ok((entries, end)) = self.history.file.read_after(from.or(Some(0))) else {
             return Vec::new();
         };
         self.offset = Some(end);
-        let mut entries = parse_lines(&bytes);
+        let mut entries = cleaned(entries);
         if from.is_none()
             && let Some(seen) = self.last_at
         {
@@ -221,18 +168,15 @@ impl HistoryTail {
     }
 }
 
-fn parse_lines(bytes: &[u8]) -> Vec<CallEntry> {
-    bytes
-        .split(|&b| b == b'\n')
-        .filter(|l| !l.is_empty())
-        .filter_map(|l| serde_json::from_slice::<CallEntry>(l).ok())
-        .map(CallEntry::cleaned)
-        .collect()
+fn cleaned(entries: Vec<CallEntry>) -> Vec<CallEntry> {
+    entries.into_iter().map(CallEntry::cleaned).collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::files;
+    use std::io::Write;
 
     fn entry(path: &str) -> CallEntry {
         CallEntry {

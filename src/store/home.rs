@@ -202,14 +202,12 @@ mod tests {
 
     #[test]
     fn ensure_dirs_creates_private_directories() {
-        use std::os::unix::fs::PermissionsExt;
         let tmp = tempfile::tempdir().unwrap();
         let home = tmp.path().join("nested/home");
         let p = Paths::resolve(Some(&home)).unwrap();
         p.ensure_dirs().unwrap();
         for dir in [&home, &p.log_dir] {
-            let mode = std::fs::metadata(dir).unwrap().permissions().mode();
-            assert_eq!(mode & 0o777, 0o700, "{}", dir.display());
+            assert_eq!(files::mode_of(dir), 0o700, "{}", dir.display());
         }
     }
 }

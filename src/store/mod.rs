@@ -7,6 +7,7 @@ mod error;
 pub mod files;
 pub mod history;
 pub mod home;
+mod jsonl;
 pub mod lock;
 pub mod secret;
 pub mod state;

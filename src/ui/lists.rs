@@ -62,10 +62,7 @@ fn clean(s: &str, max: usize) -> String {
 
 /// The event's name as the audit log writes it (`key_replaced`).
 pub fn event_name(e: &AuditEvent) -> String {
-    serde_json::to_value(e.event)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
+    e.event.as_str().to_string()
 }
 
 /// `ops from 10.0.0.5`.
@@ -82,15 +79,6 @@ pub fn who(e: &AuditEvent) -> String {
 }
 
 pub fn audit(frame: &mut Frame, area: Rect, app: &App, styles: &Styles) {
-    let rows = (area.height as usize).saturating_sub(3);
-    let total = app.audit.len();
-    let offset = app.list.window(total, rows);
-    let block = block(
-        format!(" Audit log ({total}, newest first) "),
-        area,
-        app,
-        styles,
-    );
     // Narrow: the short time and the key's hint only; the detail gets what is left.
     let wide = area.width >= 120;
     let (time_w, who_w, key_w, time_fmt) = if wide {
@@ -98,17 +86,15 @@ pub fn audit(frame: &mut Frame, area: Rect, app: &App, styles: &Styles) {
     } else {
         (11, 16, 6, "%m-%d %H:%M")
     };
-    let mut lines = vec![Line::styled(
-        format!(
+    let heading = Heading {
+        title: format!(" Audit log ({}, newest first) ", app.audit.len()),
+        columns: format!(
             "{:<time_w$} {:<who_w$} {:<24} {:<key_w$} DETAIL",
             "UTC", "WHO", "WHAT", "KEY"
         ),
-        styles.dim,
-    )];
-    if total == 0 {
-        lines = vec![Line::styled("Nothing audited yet.", styles.dim)];
-    }
-    for (i, e) in app.audit.iter().rev().skip(offset).take(rows).enumerate() {
+        empty: "Nothing audited yet.",
+    };
+    newest_first(frame, area, app, styles, heading, &app.audit, |e| {
         let mut detail = e
             .detail
             .as_deref()
@@ -125,7 +111,7 @@ pub fn audit(frame: &mut Frame, area: Rect, app: &App, styles: &Styles) {
                 .map(|h| clean(h, 6))
                 .unwrap_or_default()
         };
-        let line = Line::from(vec![
+        Line::from(vec![
             Span::styled(
                 format!("{:<time_w$} ", e.time.strftime(time_fmt)),
                 styles.dim,
@@ -134,7 +120,38 @@ pub fn audit(frame: &mut Frame, area: Rect, app: &App, styles: &Styles) {
             Span::styled(format!("{:<24} ", event_name(e)), event_style(e, styles)),
             Span::raw(format!("{key:<key_w$} ")),
             Span::styled(detail, styles.dim),
-        ]);
+        ])
+    });
+}
+
+/// What a list shows above its rows, or instead of them when there are none.
+struct Heading {
+    title: String,
+    columns: String,
+    empty: &'static str,
+}
+
+/// `items` newest first: the window of rows that keeps the selection in view, the selected row
+/// highlighted, under a line naming the columns.
+fn newest_first<T>(
+    frame: &mut Frame,
+    area: Rect,
+    app: &App,
+    styles: &Styles,
+    heading: Heading,
+    items: &[T],
+    row: impl Fn(&T) -> Line<'static>,
+) {
+    let rows = (area.height as usize).saturating_sub(3);
+    let offset = app.list.window(items.len(), rows);
+    let block = block(heading.title, area, app, styles);
+    let mut lines = if items.is_empty() {
+        vec![Line::styled(heading.empty, styles.dim)]
+    } else {
+        vec![Line::styled(heading.columns, styles.dim)]
+    };
+    for (i, item) in items.iter().rev().skip(offset).take(rows).enumerate() {
+        let line = row(item);
         lines.push(if app.list.cursor == Some(offset + i) {
             line.patch_style(styles.selected)
         } else {
@@ -171,9 +188,6 @@ pub fn last_rotation(app: &App) -> Option<String> {
 /// The check history: every verdict with its latency, and the uptime it adds up to.
 pub fn checks(frame: &mut Frame, area: Rect, app: &App, styles: &Styles) {
     use crate::store::checks::uptime;
-    let rows = (area.height as usize).saturating_sub(3);
-    let total = app.checks.len();
-    let offset = app.list.window(total, rows);
     let pct = |days: i64| {
         uptime(
             &app.checks,
@@ -183,30 +197,27 @@ pub fn checks(frame: &mut Frame, area: Rect, app: &App, styles: &Styles) {
         .map(|u| format!("{:.1} %", u * 100.0))
         .unwrap_or_else(|| "–".into())
     };
-    let title = format!(
-        " Checks ({total}, newest first) · uptime 24 h {} · 7 d {} ",
-        pct(1),
-        pct(7)
-    );
-    let block = block(title, area, app, styles);
-    let mut lines = vec![Line::styled(
-        format!(
+    let heading = Heading {
+        title: format!(
+            " Checks ({}, newest first) · uptime 24 h {} · 7 d {} ",
+            app.checks.len(),
+            pct(1),
+            pct(7)
+        ),
+        columns: format!(
             "{:<17} {:<22} {:>9}  {:<22} PID",
             "UTC", "VERDICT", "LATENCY", "KEY"
         ),
-        styles.dim,
-    )];
-    if total == 0 {
-        lines = vec![Line::styled("No checks recorded yet.", styles.dim)];
-    }
-    for (i, c) in app.checks.iter().rev().skip(offset).take(rows).enumerate() {
+        empty: "No checks recorded yet.",
+    };
+    newest_first(frame, area, app, styles, heading, &app.checks, |c| {
         let style = if c.usable() { styles.ok } else { styles.error };
         let key = c
             .key
             .as_ref()
             .map(|k| format!("{} ({})", k.hint, k.fingerprint))
             .unwrap_or_default();
-        let line = Line::from(vec![
+        Line::from(vec![
             Span::styled(
                 format!("{:<17} ", c.at.strftime("%Y-%m-%d %H:%M")),
                 styles.dim,
@@ -215,12 +226,6 @@ pub fn checks(frame: &mut Frame, area: Rect, app: &App, styles: &Styles) {
             Span::raw(format!("{:>6} ms  ", c.latency_ms)),
             Span::raw(format!("{:<22} ", super::truncate(&key, 22))),
             Span::styled(c.pid.to_string(), styles.dim),
-        ]);
-        lines.push(if app.list.cursor == Some(offset + i) {
-            line.patch_style(styles.selected)
-        } else {
-            line
-        });
-    }
-    frame.render_widget(Paragraph::new(lines).block(block), area);
+        ])
+    });
 }

@@ -35,6 +35,17 @@ impl Out {
     }
 }
 
+impl From<std::process::Output> for Out {
+    /// A run killed by a signal has no exit code: -1.
+    fn from(out: std::process::Output) -> Out {
+        Out {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
 /// The binary on the key file in `home`, against `url`, unlocked by `passphrase`; the caller adds
 /// the command and stdio.
 pub fn command(home: &Path, url: &str, passphrase: &str) -> Command {
@@ -62,6 +73,14 @@ impl World {
             home: tempfile::tempdir().expect("tempdir"),
             transcript: Default::default(),
         }
+    }
+
+    /// A world whose home holds `key`, entered with `set-key`, which must succeed.
+    pub async fn with_key(key: &str) -> World {
+        let w = World::new().await;
+        let out = w.set_key(key, &[]).await;
+        assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+        w
     }
 
     pub fn home(&self) -> &Path {
@@ -125,11 +144,7 @@ impl World {
         })
         .await
         .expect("join");
-        let out = Out {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        };
+        let out = Out::from(out);
         let mut t = self.transcript.lock().unwrap();
         t.push_str(&out.stdout);
         t.push_str(&out.stderr);

@@ -158,10 +158,9 @@ mod tests {
             403
         );
         let unknown = "/v1/companies/44444444-4444-4444-8444-444444444444";
-        let (status, body) = call(&mut s, "GET", unknown, ORG_KEY, "");
         assert_eq!(
-            (status, body["type"].as_str()),
-            (404, Some("COMPANY_NOT_FOUND"))
+            error_of(&mut s, "GET", unknown, ORG_KEY, ""),
+            (404, "COMPANY_NOT_FOUND".into())
         );
 
         let list = format!("/v1/companies?organization_id={NORTHWIND_ORG_ID}");

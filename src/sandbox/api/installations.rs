@@ -215,10 +215,9 @@ mod tests {
     fn installation_create_get_and_idempotent_post() {
         let mut s = State::seed();
         let me = "/v1/installations/me";
-        let (status, body) = call(&mut s, "GET", me, HEALTHY_KEY, "");
         assert_eq!(
-            (status, body["type"].as_str()),
-            (404, Some("INSTALLATION_NOT_FOUND"))
+            error_of(&mut s, "GET", me, HEALTHY_KEY, ""),
+            (404, "INSTALLATION_NOT_FOUND".into())
         );
 
         let (status, created) = call(
@@ -253,10 +252,9 @@ mod tests {
             r#"{"status":null}"#,
             r#"{"metadata":3}"#,
         ] {
-            let (status, body) = call(&mut s, "POST", me, HEALTHY_KEY, bad);
             assert_eq!(
-                (status, body["type"].as_str()),
-                (400, Some("JSON_MAPPING_EXCEPTION")),
+                error_of(&mut s, "POST", me, HEALTHY_KEY, bad),
+                (400, "JSON_MAPPING_EXCEPTION".into()),
                 "{bad}"
             );
         }
@@ -342,7 +340,7 @@ mod tests {
         );
         assert_eq!(body["status"], "ACTIVATED");
 
-        let reply = call_raw(&mut s, "DELETE", me, Some(&basic(HEALTHY_KEY)), "");
+        let reply = reply_of(&mut s, "DELETE", me, HEALTHY_KEY);
         assert_eq!(
             (reply.status, reply.body.len(), reply.content_type),
             (204, 0, None)
@@ -452,10 +450,9 @@ mod tests {
         assert_eq!(status_of(&mut s, "GET", me, HEALTHY_KEY), 200);
 
         s.behaviour.existing_installation = ExistingInstallation::Conflict;
-        let (status, body) = call(&mut s, "POST", me, ROTATED_KEY, r#"{"status":"INACTIVE"}"#);
         assert_eq!(
-            (status, body["type"].as_str()),
-            (409, Some("INSTALLATION_ALREADY_EXISTS"))
+            error_of(&mut s, "POST", me, ROTATED_KEY, r#"{"status":"INACTIVE"}"#),
+            (409, "INSTALLATION_ALREADY_EXISTS".into())
         );
         let (_, kept) = call(&mut s, "GET", me, HEALTHY_KEY, "");
         assert_eq!(

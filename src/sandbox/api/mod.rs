@@ -166,7 +166,7 @@ mod tests {
             (REVOKED_KEY, "revoked"),
             (HEALTHY_KEY, "expired"),
         ] {
-            let reply = call_raw(&mut s, "GET", "/v1/introspect", Some(&basic(key)), "");
+            let reply = reply_of(&mut s, "GET", "/v1/introspect", key);
             assert_eq!(reply.status, 401);
             let body: Value = serde_json::from_slice(&reply.body).unwrap_or_default();
             assert_eq!(
@@ -206,13 +206,7 @@ mod tests {
         let mut s = State::seed();
         let (status, body) = call(&mut s, "GET", "/v9/nothing", HEALTHY_KEY, "");
         assert_eq!((status, body["type"].as_str()), (404, Some("NOT_FOUND")));
-        let reply = call_raw(
-            &mut s,
-            "PATCH",
-            "/v1/installations/me",
-            Some(&basic(HEALTHY_KEY)),
-            "",
-        );
+        let reply = reply_of(&mut s, "PATCH", "/v1/installations/me", HEALTHY_KEY);
         assert_eq!(reply.status, 405);
         assert_eq!(reply.header("allow"), Some("GET, POST, PUT, DELETE"));
     }
@@ -228,13 +222,7 @@ mod tests {
             .collect();
         // Faults come before auth: two 429s, one 503, then the real 401 (malformed waits for a 200).
         assert_eq!(statuses, [429, 429, 503, 401]);
-        let reply = call_raw(
-            &mut s,
-            "GET",
-            "/v1/introspect",
-            Some(&basic(HEALTHY_KEY)),
-            "",
-        );
+        let reply = reply_of(&mut s, "GET", "/v1/introspect", HEALTHY_KEY);
         assert_eq!(
             (reply.status, reply.body.as_slice()),
             (200, &br#"{"unexpected": true}"#[..])

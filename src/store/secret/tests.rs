@@ -113,9 +113,7 @@ async fn file_store_round_trip_and_it_never_prompts() {
     assert!(bytes.starts_with(b"age-encryption.org/v1"));
     let text = String::from_utf8_lossy(&bytes);
     assert!(!text.contains(KEY) && !text.contains("0123456789abcdef"));
-    use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-    assert_eq!(mode & 0o777, 0o600);
+    assert_eq!(crate::store::files::mode_of(&path), 0o600);
 
     // A new process: locked until given the passphrase; never asks by itself.
     let again = SecretStore::encrypted_file(path.clone(), None, 10).unwrap();
