@@ -2,14 +2,15 @@
 # The gateway's cost (examples/proxyload.rs): a standalone loopback sandbox, the healthy key set
 # once in a file-store home, `pleo-keys proxy --listen 127.0.0.1:0` on it. In one run:
 #   1. added latency: GET /v1/introspect sent sequentially to the sandbox (with the key) and through
-#      the proxy (with its token), interleaved, ROUNDS x PAIRS pairs: p50/p99 of each, difference
+#      the proxy (with its token), interleaved, ROUNDS x PAIRS pairs: p50/p99 of each, difference;
+#      again pinned with taskset: all on one CPU, and the proxy alone on another
 #   2. throughput with 16 and 64 clients (each one keep-alive connection), REQS requests a run,
 #      direct and through the proxy alternately, 3 runs each
 #   3. the proxy's VmRSS/VmHWM and open fds after warm-up, then every 10 000 of 100 000 more
 #      proxied requests (16 clients), and its CPU time per request (and the sandbox's)
 #   4. the syscalls of 2 000 proxied requests (strace -c attached to the proxy), when it can trace
-#   5. the fds again after IDLE_WAIT s without traffic (default 120: the upstream pool's idle
-#      connections are dropped after 90 s)
+#   5. the fds again once the upstream pool's idle connections are dropped (reqwest: idle 90 s,
+#      checked every 90 s), polled every 15 s for at most IDLE_WAIT s (default 210)
 # Client, proxy and sandbox share the machine's cores.
 #   benches/proxy.sh [PAIRS] [REQS]  (default 2000 pairs a round, 20000 requests a throughput run;
 #                                     SKIP_BUILD=1 to reuse the binaries)
@@ -18,7 +19,7 @@ PAIRS="${1:-2000}"
 REQS="${2:-20000}"
 ROUNDS=5
 SOAK=100000
-IDLE_WAIT="${IDLE_WAIT:-120}"
+IDLE_WAIT="${IDLE_WAIT:-210}"
 build proxyload
 start_sandbox
 SANDBOX_PID=${PIDS[0]}
@@ -60,6 +61,7 @@ proxied() { load throughput --url "$PROXY_URL" --user "$TOKEN" "$@"; }
 echo
 echo "== memory at start"
 mem "after start"
+find "/proc/$PROXY_PID/fd" -mindepth 1 -maxdepth 1 -lname 'socket:*' | wc -l >"$WORK/sockets.start"
 
 echo
 echo "== 1. added latency"
@@ -67,6 +69,29 @@ load latency --direct "$SANDBOX_URL" --direct-user "$HEALTHY_KEY" \
   --proxy "$PROXY_URL" --proxy-user "$TOKEN" --n "$PAIRS" --rounds "$ROUNDS" --warmup 200 |
   tee "$WORK/latency.out" | grep -v '^RESULT'
 mem "after warm-up ($((ROUNDS * PAIRS + 201)) req)"
+
+echo
+echo "== 1b. the same with the three processes pinned (taskset): what crossing vCPUs costs"
+if command -v taskset >/dev/null && (($(nproc) >= 2)); then
+  cpus=$(taskset -p -c "$PROXY_PID" | awk '{print $NF}')
+  pin() {
+    taskset -a -p -c "$1" "$PROXY_PID" >/dev/null
+    taskset -a -p -c "$2" "$SANDBOX_PID" >/dev/null
+  }
+  pinned_latency() {
+    timeout 600 taskset -c 0 "$PROXYLOAD" latency --direct "$SANDBOX_URL" --direct-user "$HEALTHY_KEY" \
+      --proxy "$PROXY_URL" --proxy-user "$TOKEN" --n "$PAIRS" --rounds 3 --warmup 200 | grep -v '^RESULT'
+  }
+  echo "client, proxy and sandbox all on CPU 0 (every hop a same-CPU wake-up):"
+  pin 0 0
+  pinned_latency
+  echo "client and sandbox on CPU 0, the proxy on CPU 1 (both of the proxy's hops cross vCPUs):"
+  pin 1 0
+  pinned_latency
+  pin "$cpus" "$cpus"
+else
+  echo "taskset or a second CPU is missing: skipped"
+fi
 
 echo
 echo "== 2. throughput, $REQS requests a run"
@@ -124,6 +149,12 @@ else
 fi
 
 echo
-echo "== 5. after $IDLE_WAIT s without traffic"
-sleep "$IDLE_WAIT"
-mem "idle"
+echo "== 5. without traffic, until the upstream pool's idle connections are gone (at most $IDLE_WAIT s)"
+# reqwest drops a connection idle for 90 s, checking every 90 s: up to 180 s after its last use.
+start_sockets=$(head -1 "$WORK/sockets.start")
+for waited in $(seq 15 15 "$IDLE_WAIT"); do
+  sleep 15
+  now=$(find "/proc/$PROXY_PID/fd" -mindepth 1 -maxdepth 1 -lname 'socket:*' | wc -l)
+  ((now <= start_sockets)) && break
+done
+mem "idle ${waited} s"
