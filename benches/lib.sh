@@ -3,8 +3,10 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-BIN="$ROOT/target/release/pleo-keys"
-PTYBENCH="$ROOT/target/release/examples/ptybench"
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+BIN="$TARGET_DIR/release/pleo-keys"
+PTYBENCH="$TARGET_DIR/release/examples/ptybench"
+PROXYLOAD="$TARGET_DIR/release/examples/proxyload"
 HEALTHY_KEY="pls_0f3c9a7e21d84b6fa5c2e9d17b40c8e3_7d21a4"  # the sandbox's public demo key
 ACME_ID="11111111-1111-4111-8111-111111111111"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/pleo-keys-bench.XXXXXX")"
@@ -20,12 +22,16 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
+# build [EXAMPLE...]: the release binary, then the examples named (default: ptybench).
 build() {
+  local example
   if [[ "${SKIP_BUILD:-}" != 1 ]]; then
     # Separately: building an example unifies dev-dependency features into the shared crates,
     # and the binary measured must be the one `cargo build --release` makes.
     (cd "$ROOT" && cargo build --release --quiet --bin pleo-keys)
-    (cd "$ROOT" && cargo build --release --quiet --example ptybench)
+    for example in "${@:-ptybench}"; do
+      (cd "$ROOT" && cargo build --release --quiet --example "$example")
+    done
   fi
 }
 
@@ -42,6 +48,24 @@ start_sandbox() {
   echo "the sandbox did not start:" >&2
   cat "$out" >&2
   exit 1
+}
+
+# sandbox_requests: how many API requests the sandbox has answered so far.
+sandbox_requests() {
+  curl -sf -m 5 "$SANDBOX_URL/_sandbox/state" | grep -o '"requestCount":[0-9]*' | cut -d: -f2
+}
+
+# sandbox_slow MS: the sandbox waits MS ms before answering each API request (0: not at all).
+sandbox_slow() {
+  curl -sf -m 5 -X POST -d "{\"slow_ms\":$1}" "$SANDBOX_URL/_sandbox/faults" >/dev/null
+}
+
+# file_home DIR: the healthy key set once with `set-key` into DIR's file store (cheap scrypt:
+# work factor 10); exports the passphrase and the work factor for later commands.
+file_home() {
+  export PLEO_KEYS_PASSPHRASE="bench-only-passphrase" PLEO_KEYS_SCRYPT_WORK_FACTOR=10
+  printf '%s\n' "$HEALTHY_KEY" |
+    "$BIN" --home "$1" --base-url "$SANDBOX_URL" --secret-store file set-key >/dev/null
 }
 
 # active_home: build, start the sandbox, and check PLEO_API_KEY's healthy key once in
