@@ -172,7 +172,11 @@ pub fn init_logging(dir: &Path) -> Option<tracing_appender::non_blocking::Worker
         .max_log_files(14)
         .build(dir)
         .ok()?;
-    let (writer, guard) = tracing_appender::non_blocking(appender);
+    // A small queue: the default (128 000 lines, ~4 MB set up at every start) costs a
+    // short-lived `check` a millisecond; these processes log a few lines a minute.
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(1024)
+        .finish(appender);
     let filter = tracing_subscriber::EnvFilter::try_from_env("PLEO_KEYS_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     tracing_subscriber::fmt()

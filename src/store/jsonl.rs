@@ -7,6 +7,7 @@ use serde::de::DeserializeOwned;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use super::StoreError;
 use super::files::{self, Readers};
@@ -26,6 +27,19 @@ pub(crate) struct Limits {
 pub(crate) struct JsonLines {
     path: PathBuf,
     limits: Limits,
+    /// The file kept open between appends (a busy proxy appends a line a request), with the
+    /// identity of what it opened and its length so far.
+    open: Arc<Mutex<Option<Open>>>,
+}
+
+#[derive(Debug)]
+struct Open {
+    file: std::fs::File,
+    dev: u64,
+    ino: u64,
+    len: u64,
+    /// Just opened: its end is checked for a torn line once.
+    fresh: bool,
 }
 
 impl JsonLines {
@@ -33,7 +47,33 @@ impl JsonLines {
         JsonLines {
             path: path.into(),
             limits,
+            open: Arc::default(),
         }
+    }
+
+    /// The open file, opened again when the path now names another one (another process
+    /// trimmed it, or it was removed): one `stat` per append instead of an open and a close.
+    fn reopen_if_replaced(&self, slot: &mut Option<Open>) -> Result<(), StoreError> {
+        use std::os::unix::fs::MetadataExt;
+        let current = std::fs::symlink_metadata(&self.path).ok();
+        let same = match (&*slot, &current) {
+            (Some(o), Some(m)) => o.dev == m.dev() && o.ino == m.ino(),
+            _ => false,
+        };
+        if !same {
+            let file = files::open_append(&self.path)?;
+            let meta = file
+                .metadata()
+                .map_err(|e| StoreError::io("open", &self.path, e))?;
+            *slot = Some(Open {
+                dev: meta.dev(),
+                ino: meta.ino(),
+                len: meta.len(),
+                fresh: true,
+                file,
+            });
+        }
+        Ok(())
     }
 
     pub(crate) fn path(&self) -> &Path {
@@ -48,21 +88,40 @@ impl JsonLines {
             problem: e.to_string(),
         })?;
         line.push(b'\n');
-        let mut file = files::open_append(&self.path)?;
-        // A line torn by a crash would swallow this one: start on a fresh line.
-        if ends_torn(&file) {
+        let mut slot = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        self.reopen_if_replaced(&mut slot)?;
+        let Some(open) = slot.as_mut() else {
+            return Ok(());
+        };
+        // Someone else wrote since (or the file is new to us): a line they tore in a crash
+        // would swallow this one, so start on a fresh line.
+        let actual = open.file.metadata().map(|m| m.len()).unwrap_or(open.len);
+        if (std::mem::take(&mut open.fresh) || actual != open.len)
+            && actual > 0
+            && ends_torn(&open.file)
+        {
             line.insert(0, b'\n');
         }
-        file.write_all(&line)
-            .map_err(|e| StoreError::io("append to", &self.path, e))?;
-        if self.limits.sync {
-            file.sync_data()
-                .map_err(|e| StoreError::io("sync", &self.path, e))?;
+        open.len = actual;
+        let written = open.file.write_all(&line).and_then(|()| {
+            if self.limits.sync {
+                open.file.sync_data()
+            } else {
+                Ok(())
+            }
+        });
+        if let Err(e) = written {
+            *slot = None;
+            return Err(StoreError::io("append to", &self.path, e));
         }
-        let len = file.metadata().map(|m| m.len()).unwrap_or(0);
-        drop(file);
+        open.len += line.len() as u64;
+        let len = open.len;
         match self.limits.cap {
-            Some(cap) if len > cap => self.compact(cap / 2),
+            Some(cap) if len > cap => {
+                *slot = None;
+                drop(slot);
+                self.compact(cap / 2)
+            }
             _ => Ok(()),
         }
     }
