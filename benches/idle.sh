@@ -7,8 +7,8 @@ SECS="${1:-60}"
 active_home
 
 echo "== active dashboard (countdown and 'ago' on screen), revalidation every 30 min"
-timeout $((SECS + 60)) env PLEO_API_KEY="$HEALTHY_KEY" "$PTYBENCH" idle --secs "$SECS" -- \
-  "$BIN" --home "$home" --base-url "$SANDBOX_URL" --revalidate-every 30m
+timeout $((SECS + 60)) "$PTYBENCH" idle --secs "$SECS" -- \
+  "$BIN" --home "$home" --base-url "$SANDBOX_URL" --secret-store file --revalidate-every 30m
 
 echo "== welcome screen (no key, nothing on screen that moves)"
 timeout $((SECS + 60)) "$PTYBENCH" idle --secs "$SECS" -- \

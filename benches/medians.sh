@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Criterion's median (and its 95% interval) for every bench run so far, from target/criterion.
+# Criterion's median (and its 95% interval) for every bench run so far, from the target
+# directory's criterion folder ($CARGO_TARGET_DIR or target/).
 #   cargo bench --bench render --bench update --bench scrypt && benches/medians.sh
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-find "$ROOT/target/criterion" -path '*/new/estimates.json' | sort | while read -r f; do
-  name="${f#"$ROOT"/target/criterion/}"; name="${name%/new/estimates.json}"
+CRITERION="${CARGO_TARGET_DIR:-$ROOT/target}/criterion"
+find "$CRITERION" -path '*/new/estimates.json' | sort | while read -r f; do
+  name="${f#"$CRITERION"/}"; name="${name%/new/estimates.json}"
   python3 - "$f" "$name" <<'PY'
 import json, sys
 e = json.load(open(sys.argv[1]))["median"]

@@ -6,5 +6,6 @@
 source "$(dirname "$0")/lib.sh"
 TARGET="${1:-10000}"
 active_home
-timeout 700 env PLEO_API_KEY="$HEALTHY_KEY" "$PTYBENCH" calls --target "$TARGET" \
-  --state "$SANDBOX_URL/_sandbox/state" -- "$BIN" --home "$home" --base-url "$SANDBOX_URL"
+timeout 700 "$PTYBENCH" calls --target "$TARGET" \
+  --state "$SANDBOX_URL/_sandbox/state" -- "$BIN" --home "$home" --base-url "$SANDBOX_URL" \
+  --secret-store file

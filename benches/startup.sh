@@ -14,8 +14,8 @@ echo "== empty home (no key: the welcome screen), file store"
 timeout 300 "$PTYBENCH" startup --runs "$RUNS" -- \
   "$BIN" --home "$WORK/empty" --secret-store file
 
-echo "== configured home: PLEO_API_KEY, state from an earlier check, standalone sandbox"
+echo "== configured home: the key in the file store (work factor 10), standalone sandbox"
 home="$WORK/configured"
-PLEO_API_KEY="$HEALTHY_KEY" "$BIN" --home "$home" --base-url "$SANDBOX_URL" check >/dev/null
-timeout 300 env PLEO_API_KEY="$HEALTHY_KEY" "$PTYBENCH" startup --runs "$RUNS" -- \
-  "$BIN" --home "$home" --base-url "$SANDBOX_URL"
+file_home "$home"
+timeout 300 "$PTYBENCH" startup --runs "$RUNS" -- \
+  "$BIN" --home "$home" --base-url "$SANDBOX_URL" --secret-store file

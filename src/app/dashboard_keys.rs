@@ -187,4 +187,3 @@ fn status_json(app: &App) -> String {
     )
     .to_json()
 }
-

@@ -2,8 +2,8 @@
 //! The runtime sets `app.now` before each call, so time is an input like any other.
 
 use super::calls_view::View;
-use super::keymap::{self, Action, key_label};
 use super::dashboard_keys::on_dashboard_key;
+use super::keymap::{self, Action, key_label};
 use super::model::{App, Banner, BannerLevel, MAX_CALLS};
 use super::msg::{Attempt, Cmd, Msg};
 use super::overlay::{self, CompanyPicker, ConfirmCompany, KeyEntry, Overlay};
@@ -453,7 +453,10 @@ fn apply_outcome(app: &mut App, outcome: &Outcome) -> Vec<Cmd> {
     // A success notice is over once the key fails; a sandbox switch's confirmation stays under
     // the banner it caused.
     if !outcome.lifecycle.is_active()
-        && app.notice.as_ref().is_some_and(|n| n.level == BannerLevel::Success)
+        && app
+            .notice
+            .as_ref()
+            .is_some_and(|n| n.level == BannerLevel::Success)
     {
         app.notice = None;
     }

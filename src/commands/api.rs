@@ -59,9 +59,14 @@ pub async fn run(setup: &Setup, args: &ApiArgs) -> i32 {
         }
     };
     let engine = &setup.engine;
-    let mut call = setup
-        .client
-        .http()
+    let http = match setup.client.http() {
+        Ok(h) => h,
+        Err(e) => {
+            err(&e.to_string());
+            return EXIT_UNKNOWN;
+        }
+    };
+    let mut call = http
         .request(request.method.clone(), engine.endpoint.url(&target))
         .header(reqwest::header::AUTHORIZATION, auth)
         .header(reqwest::header::ACCEPT, "application/json");

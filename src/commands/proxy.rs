@@ -54,9 +54,16 @@ pub async fn run(setup: &Setup, args: &ProxyArgs) -> i32 {
         }
     };
     let url = bound.url();
+    let http = match setup.client.http() {
+        Ok(h) => h.clone(),
+        Err(e) => {
+            err(&e.to_string());
+            return EXIT_UNKNOWN;
+        }
+    };
     let gateway = Gateway::new(
         engine.clone(),
-        setup.client.http().clone(),
+        http,
         token,
         setup.settings.config.company_params(),
     )

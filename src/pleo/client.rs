@@ -96,7 +96,9 @@ pub trait PleoApi: Send + Sync {
 
 /// The client for one base URL.
 pub struct PleoClient {
-    http: reqwest::Client,
+    /// Built on first use: `status` and the other offline commands never pay for loading the
+    /// system's CA certificates.
+    http: std::sync::OnceLock<Result<reqwest::Client, ClientBuildError>>,
     endpoint: Endpoint,
     settings: ClientSettings,
     calls: CallLog,
@@ -110,7 +112,7 @@ impl std::fmt::Debug for PleoClient {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[error("could not set up the HTTPS client: {0}")]
 pub struct ClientBuildError(String);
 
@@ -120,6 +122,18 @@ impl PleoClient {
         settings: ClientSettings,
         calls: CallLog,
     ) -> Result<PleoClient, ClientBuildError> {
+        Ok(PleoClient {
+            http: std::sync::OnceLock::new(),
+            endpoint,
+            settings,
+            calls,
+        })
+    }
+
+    fn build(
+        endpoint: &Endpoint,
+        settings: &ClientSettings,
+    ) -> Result<reqwest::Client, ClientBuildError> {
         // Client::builder, never Client::new: new() panics where no CA certificates exist.
         let mut builder = reqwest::Client::builder()
             .user_agent(concat!("pleo-keys/", env!("CARGO_PKG_VERSION")))
@@ -131,15 +145,20 @@ impl PleoClient {
             // A proxy setting must never carry a plain-http key off this machine.
             builder = builder.no_proxy();
         }
-        let http = builder
-            .build()
-            .map_err(|e| ClientBuildError(e.to_string()))?;
-        Ok(PleoClient {
-            http,
-            endpoint,
-            settings,
-            calls,
-        })
+        if endpoint.is_loopback() && endpoint.base_url.scheme() == "http" {
+            // Plain http to this machine (the sandbox, a local gateway) needs no certificates:
+            // loading the system's roots is a good part of a short `check`'s time.
+            builder = builder.tls_certs_only(std::iter::empty());
+        }
+        builder.build().map_err(|e| ClientBuildError(e.to_string()))
+    }
+
+    /// The HTTP client (one pool per process), built on first use; the gateway forwards with it.
+    pub fn http(&self) -> Result<&reqwest::Client, ClientBuildError> {
+        self.http
+            .get_or_init(|| PleoClient::build(&self.endpoint, &self.settings))
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     pub fn endpoint(&self) -> &Endpoint {
@@ -152,11 +171,6 @@ impl PleoClient {
 
     pub fn call_log(&self) -> &CallLog {
         &self.calls
-    }
-
-    /// The underlying HTTP client (one pool per process), for the gateway's forwarding.
-    pub fn http(&self) -> &reqwest::Client {
-        &self.http
     }
 
     /// `Authorization: Basic base64(key:)`, marked sensitive so no Debug output shows it.
@@ -274,8 +288,15 @@ impl PleoClient {
         path: &str,
         body: Option<&serde_json::Value>,
     ) -> Result<(u16, Vec<u8>), (Option<u16>, ApiError)> {
-        let mut req = self
-            .http
+        let http = self.http().map_err(|e| {
+            (
+                None,
+                ApiError::Unexpected {
+                    detail: e.to_string(),
+                },
+            )
+        })?;
+        let mut req = http
             .request(method, self.endpoint.url(path))
             .header(header::AUTHORIZATION, auth.clone())
             .header(header::ACCEPT, "application/json;charset=UTF-8");

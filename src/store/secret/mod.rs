@@ -161,10 +161,7 @@ impl SecretStore {
                 "kernel keyring, session (forgotten on reboot)",
                 "kernel keyring",
             ),
-            KeySource::Memory => (
-                "memory (sandbox; gone on exit)",
-                "in-memory store",
-            ),
+            KeySource::Memory => ("memory (sandbox; gone on exit)", "in-memory store"),
             _ => (kind.describe(), "keyring"),
         };
         let entry = KeyringEntry {
