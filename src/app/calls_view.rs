@@ -92,6 +92,21 @@ impl ListView {
         offset
     }
 
+    /// How many calls are shown; without a filter, without looking at them.
+    pub fn count(&self, calls: &VecDeque<CallEntry>) -> usize {
+        if self.filter.is_empty() {
+            calls.len()
+        } else {
+            let needle = self.filter.to_lowercase();
+            calls.iter().filter(|c| matches(c, &needle)).count()
+        }
+    }
+
+    /// Whether `call` passes the filter.
+    pub fn shows(&self, call: &CallEntry) -> bool {
+        self.filter.is_empty() || matches(call, &self.filter.to_lowercase())
+    }
+
     /// The calls shown, newest first.
     pub fn calls<'a>(&self, calls: &'a VecDeque<CallEntry>) -> Vec<&'a CallEntry> {
         let needle = self.filter.to_lowercase();

@@ -161,7 +161,7 @@ pub(super) fn on_dashboard_key(app: &mut App, ev: KeyEvent) -> Vec<Cmd> {
 /// Rows in the lower panel's current view.
 fn list_len(app: &App) -> usize {
     match app.list.view {
-        View::Calls => app.list.calls(&app.calls).len(),
+        View::Calls => app.list.count(&app.calls),
         View::Checks => app.checks.len(),
         View::Audit => app.audit.len(),
     }

@@ -86,14 +86,11 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
                 app.calls.pop_front();
             }
             // Keep the row being read selected as new ones arrive on top.
-            let shown = app.list.filter.is_empty()
-                || !app
-                    .list
-                    .calls(&std::iter::once(record.clone()).collect())
-                    .is_empty();
+            let shown = app.list.shows(&record);
             app.calls.push_back(record);
-            if shown && app.list.view == View::Calls {
-                let total = app.list.calls(&app.calls).len();
+            // Only a selection needs the count (and with a filter, that costs a pass).
+            if shown && app.list.view == View::Calls && app.list.cursor.is_some() {
+                let total = app.list.count(&app.calls);
                 app.list.row_added(total);
             }
             vec![]

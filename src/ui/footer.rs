@@ -41,7 +41,7 @@ fn available(app: &App, action: Action) -> bool {
 
 fn list_len(app: &App) -> usize {
     match app.list.view {
-        View::Calls => app.list.calls(&app.calls).len(),
+        View::Calls => app.list.count(&app.calls),
         View::Checks => app.checks.len(),
         View::Audit => app.audit.len(),
     }

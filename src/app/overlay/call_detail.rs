@@ -25,7 +25,7 @@ pub fn open(app: &mut App) {
 }
 
 pub(super) fn on_key(app: &mut App, ev: KeyEvent) -> Vec<Cmd> {
-    let total = app.list.calls(&app.calls).len();
+    let total = app.list.count(&app.calls);
     match keymap::action_for(keymap::DETAIL, &ev) {
         Some(Action::Close) => app.overlay = Overlay::None,
         Some(Action::Newer) => {
