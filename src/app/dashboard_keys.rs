@@ -99,7 +99,7 @@ pub(super) fn on_dashboard_key(app: &mut App, ev: KeyEvent) -> Vec<Cmd> {
             vec![]
         }
         Action::Newer | Action::Older | Action::PageNewer | Action::PageOlder => {
-            let total = list_len(app);
+            let total = app.list_len();
             let page = app.list.page_rows();
             let delta = match action {
                 Action::Newer => -1,
@@ -115,7 +115,7 @@ pub(super) fn on_dashboard_key(app: &mut App, ev: KeyEvent) -> Vec<Cmd> {
             vec![]
         }
         Action::Oldest => {
-            let total = list_len(app);
+            let total = app.list_len();
             app.list.to_oldest(total);
             vec![]
         }
@@ -155,15 +155,6 @@ pub(super) fn on_dashboard_key(app: &mut App, ev: KeyEvent) -> Vec<Cmd> {
             }]
         }
         _ => vec![],
-    }
-}
-
-/// Rows in the lower panel's current view.
-fn list_len(app: &App) -> usize {
-    match app.list.view {
-        View::Calls => app.list.count(&app.calls),
-        View::Checks => app.checks.len(),
-        View::Audit => app.audit.len(),
     }
 }
 

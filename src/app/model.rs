@@ -197,6 +197,15 @@ impl App {
     }
 
     /// Where the key is, in words: the environment variable, or the store.
+    /// Rows in the lower panel's current view.
+    pub fn list_len(&self) -> usize {
+        match self.list.view {
+            super::calls_view::View::Calls => self.list.count(&self.calls),
+            super::calls_view::View::Checks => self.checks.len(),
+            super::calls_view::View::Audit => self.audit.len(),
+        }
+    }
+
     pub fn key_location(&self) -> String {
         match self.facts.as_ref().map(|f| f.key_source) {
             Some(KeySource::Environment) => {

@@ -30,20 +30,12 @@ fn available(app: &App, action: Action) -> bool {
         Action::SandboxPanel => app.ctx.sandbox,
         Action::SetExpiry => app.facts.is_some(),
         Action::Unlock => locked,
-        Action::Newer | Action::Older => list_len(app) > 1,
+        Action::Newer | Action::Older => app.list_len() > 1,
         Action::Open | Action::Filter => app.list.view == View::Calls && !app.calls.is_empty(),
         Action::CopyCompany => app.facts.is_some(),
         // The welcome screen has no lists.
         Action::NextView => app.facts.is_some() || app.has_key,
         _ => true,
-    }
-}
-
-fn list_len(app: &App) -> usize {
-    match app.list.view {
-        View::Calls => app.list.count(&app.calls),
-        View::Checks => app.checks.len(),
-        View::Audit => app.audit.len(),
     }
 }
 
