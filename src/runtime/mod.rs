@@ -4,11 +4,11 @@
 
 mod basic_colors;
 pub mod dashboard;
+mod others;
 mod sandbox_switches;
 pub mod terminal;
 
 use crate::app::{App, Attempt, Cmd, Msg, Overlay, update};
-use crate::gateway::running::ProxyInfo;
 use crate::lifecycle::Engine;
 use crate::lifecycle::engine::Clock;
 use crate::pleo::CallRecord;
@@ -67,9 +67,6 @@ pub fn osc52() -> Clipboard {
     })
 }
 
-/// How often other processes' calls and running proxies are looked for.
-pub const HISTORY_POLL: Duration = Duration::from_secs(1);
-
 /// A finished task's message; an activation's is told apart so that changes to the home made
 /// while it ran (by itself) are read only once it is done.
 enum Done {
@@ -104,14 +101,14 @@ pub async fn run<B: Backend>(
         mut calls,
         mut signals,
         mut changes,
-        mut history,
+        history,
         clipboard,
         clock,
     } = services;
-    let mut history_at = history.as_ref().map(|_| Instant::now() + HISTORY_POLL);
-    // The audit log's and check history's sizes when last read: read again when they change.
-    let mut seen = (None, None);
     let (tx, mut done_rx) = unbounded_channel();
+    if let Some(tail) = history {
+        others::watch(engine.clone(), tail, app.proxies.clone(), tx.clone());
+    }
     let mut rt = Runtime {
         clipboard,
         engine,
@@ -142,21 +139,6 @@ pub async fn run<B: Backend>(
             biased;
             Some(done) = done_rx.recv() => rt.on_done(done),
             Some(call) = recv_opt(&mut calls) => Some(Msg::Call(call.entry(CallSource::Check))),
-            () = sleep_opt(history_at) => {
-                history_at = Some(Instant::now() + HISTORY_POLL);
-                let news = history
-                    .as_mut()
-                    .map(|h| others_news(h, &mut seen, &app, &rt.engine))
-                    .unwrap_or_default();
-                let mut quit = false;
-                for msg in news {
-                    quit |= rt.step(&mut app, msg);
-                }
-                if quit {
-                    return app;
-                }
-                None
-            }
             Some(()) = recv_opt(&mut changes) => {
                 rt.on_home_changed();
                 None
@@ -204,55 +186,6 @@ pub async fn run<B: Backend>(
         }
         draw(terminal, &app);
     }
-}
-
-/// Calls other processes appended since the last look, and the running proxies when they
-/// changed. This process's own calls come through its call log, not the file.
-fn others_news(
-    history: &mut HistoryTail,
-    seen: &mut (Option<u64>, Option<u64>),
-    app: &App,
-    engine: &Engine,
-) -> Vec<Msg> {
-    let me = std::process::id();
-    let paths = &engine.home.paths;
-    let len = |p: &std::path::Path| std::fs::metadata(p).map(|m| m.len()).ok();
-    let (audit_len, checks_len) = (len(&paths.audit_log), len(&paths.check_history));
-    let mut news: Vec<Msg> = history
-        .read_new()
-        .into_iter()
-        .filter(|e| e.pid != me)
-        .map(Msg::Call)
-        .collect();
-    let proxies = ProxyInfo::running(&engine.home.paths);
-    if proxies != app.proxies {
-        news.push(Msg::Proxies(proxies));
-    }
-    // The audit log grew (this process or another wrote to it): read its newest part again.
-    // The audit log or the check history grew (this process or another wrote): read again.
-    if audit_len != seen.0 {
-        seen.0 = audit_len;
-        news.push(Msg::Audit(load_audit(&paths.audit_log)));
-    }
-    if checks_len != seen.1 {
-        seen.1 = checks_len;
-        news.push(Msg::Checks(load_checks(&paths.check_history)));
-    }
-    news
-}
-
-/// The audit log's newest events (the dashboard shows a screenful or two).
-pub fn load_audit(path: &std::path::Path) -> Vec<crate::store::AuditEvent> {
-    let mut events = crate::store::read_audit(path).unwrap_or_default();
-    let skip = events.len().saturating_sub(crate::app::model::MAX_CALLS);
-    events.split_off(skip)
-}
-
-/// The check history's newest entries.
-pub fn load_checks(path: &std::path::Path) -> Vec<crate::store::checks::CheckEntry> {
-    crate::store::checks::CheckHistory::new(path)
-        .recent(crate::app::model::MAX_CALLS)
-        .unwrap_or_default()
 }
 
 fn draw<B: Backend>(terminal: &mut Terminal<B>, app: &App) {
