@@ -47,10 +47,7 @@ pub async fn run(setup: &Setup, args: &ApiArgs) -> i32 {
             return EXIT_NOT_ACTIVE;
         }
     };
-    let target = match scoped.query.as_deref() {
-        Some(q) if !q.is_empty() => format!("{}?{q}", request.path),
-        _ => request.path.clone(),
-    };
+    let target = scoped.target(&request.path);
     let auth = match PleoClient::authorization(key) {
         Ok(a) => a,
         Err(e) => {

@@ -59,7 +59,8 @@ impl Gateway {
             Some(q) => format!("{path}?{q}"),
             None => path.clone(),
         };
-        let refuse = |kind: &'static str, status: StatusCode, message: String| {
+        // Answered here, counted and recorded; nothing goes to Pleo.
+        let refused = |kind: &'static str| {
             self.metrics.refused(kind);
             self.record(CallEntry {
                 at,
@@ -75,7 +76,10 @@ impl Gateway {
                 retry_after_secs: None,
                 run: None,
             });
-            error(status, kind, &message)
+        };
+        let refuse = |kind: &'static str, status: StatusCode, message: String| {
+            refused(kind);
+            error(status, kind, &message, None)
         };
 
         let auth = req
@@ -108,12 +112,14 @@ impl Gateway {
                 _,
                 _,
             ) => {
-                let mut resp = refuse(
-                    "INTEGRATION_NOT_ACTIVE",
+                let kind = "INTEGRATION_NOT_ACTIVE";
+                refused(kind);
+                let mut resp = error(
                     StatusCode::SERVICE_UNAVAILABLE,
-                    message.clone(),
+                    kind,
+                    message,
+                    Some(reason.as_str()),
                 );
-                set_reason(&mut resp, reason.as_str(), message);
                 if let Some(secs) = retry_after {
                     resp.headers_mut()
                         .insert(header::RETRY_AFTER, HeaderValue::from(*secs));
@@ -168,10 +174,7 @@ impl Gateway {
                 );
             }
         };
-        let target = match scoped.query.as_deref() {
-            Some(q) if !q.is_empty() => format!("{path}?{q}"),
-            _ => path.clone(),
-        };
+        let target = scoped.target(&path);
         let url = self.engine.endpoint.url(&target);
         let mut upstream = self.http.request(parts.method.clone(), url);
         upstream = upstream.headers(end_to_end(&parts.headers));
@@ -214,6 +217,7 @@ impl Gateway {
                     StatusCode::BAD_GATEWAY,
                     "UPSTREAM_UNAVAILABLE",
                     &format!("Pleo could not be reached: {err}"),
+                    None,
                 );
             }
         };
@@ -244,6 +248,7 @@ impl Gateway {
                 StatusCode::BAD_GATEWAY,
                 "BAD_GATEWAY",
                 "bad upstream headers",
+                None,
             )
         })
     }
@@ -369,26 +374,24 @@ fn json(status: StatusCode, value: &serde_json::Value) -> Response<Body> {
     resp
 }
 
-/// The proxy's own answer, shaped like Pleo's errors (`type`, `message`).
-pub fn error(status: StatusCode, kind: &str, message: &str) -> Response<Body> {
-    json(
-        status,
-        &serde_json::json!({ "type": kind, "message": message }),
-    )
-}
-
-/// Add the gate's reason code to a refusal's body.
-fn set_reason(resp: &mut Response<Body>, reason: &str, message: &str) {
-    let body = serde_json::json!({
-        "type": "INTEGRATION_NOT_ACTIVE",
-        "reason": reason,
-        "message": message,
-    });
-    *resp.body_mut() = full(Bytes::from(body.to_string()));
-    if let Ok(v) = HeaderValue::from_str(reason) {
+/// The proxy's own answer, shaped like Pleo's errors (`type`, `message`); a refusal by the gate
+/// also names the lifecycle's reason code, in the body and a header.
+pub fn error(
+    status: StatusCode,
+    kind: &str,
+    message: &str,
+    reason: Option<&str>,
+) -> Response<Body> {
+    let mut body = serde_json::json!({ "type": kind, "message": message });
+    if let Some(reason) = reason {
+        body["reason"] = reason.into();
+    }
+    let mut resp = json(status, &body);
+    if let Some(v) = reason.and_then(|r| HeaderValue::from_str(r).ok()) {
         resp.headers_mut()
             .insert(HeaderName::from_static("x-pleo-keys-reason"), v);
     }
+    resp
 }
 
 #[cfg(test)]

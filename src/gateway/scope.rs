@@ -89,6 +89,16 @@ pub struct Scoped {
     pub added: Option<String>,
 }
 
+impl Scoped {
+    /// The path and query to send upstream.
+    pub fn target(&self, path: &str) -> String {
+        match self.query.as_deref() {
+            Some(q) if !q.is_empty() => format!("{path}?{q}"),
+            _ => path.to_string(),
+        }
+    }
+}
+
 /// Check (and for an organisation-level key, complete) one request's company scope.
 /// `add_to`: the parameter table when missing companies are to be added.
 pub fn scope(
