@@ -472,11 +472,10 @@ fn schedule_next(app: &mut App) -> Vec<Cmd> {
         Lifecycle::Degraded(d) => {
             let shift = app.failures.saturating_sub(1).min(16);
             let backoff = FIRST_BACKOFF.saturating_mul(1u32 << shift).min(every);
-            // Capped here too: a wait from anywhere but the header parser must not stall checks.
             match d {
                 Degradation::RateLimited {
                     retry_after: Some(wait),
-                } => backoff.max((*wait).min(crate::pleo::MAX_RETRY_AFTER)),
+                } => backoff.max(*wait),
                 _ => backoff,
             }
         }

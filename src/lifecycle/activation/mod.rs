@@ -107,8 +107,9 @@ pub fn state_for(err: &ApiError) -> Lifecycle {
                 .map(|t| t.to_string())
                 .unwrap_or_else(|| "403 Forbidden".into()),
         },
+        // Whatever produced the wait (a header, a test's fake), the lifecycle believes an hour.
         ApiError::RateLimited { retry_after } => Lifecycle::Degraded(Degradation::RateLimited {
-            retry_after: *retry_after,
+            retry_after: retry_after.map(|w| w.min(crate::pleo::MAX_RETRY_AFTER)),
         }),
         ApiError::Server { status } => {
             Lifecycle::Degraded(Degradation::ServerError { status: *status })
