@@ -1,7 +1,7 @@
 //! The activation procedure against a fake Pleo: the order of calls, what each answer means,
 //! and what Pleo's undocumented corners lead to (nothing is committed here; see tests/engine.rs).
 
-mod support;
+use crate::support;
 
 use pleo_keys::domain::{KeySource, Reason, Text};
 use pleo_keys::lifecycle::activation::{ActivationInput, Bound, Mode, activate};

@@ -1,6 +1,6 @@
 //! The real binary against the sandbox: exit codes, JSON, what is stored, what Pleo saw.
 
-mod support;
+use crate::support;
 
 use pleo_keys::sandbox::{self, RetryAfter};
 use serde_json::Value;

@@ -1,7 +1,7 @@
 //! The real binary's reports and documentation: `history`, `audit`, `forget`'s reminder, the
 //! interval note, completions, the man page, `--version` and every command's help.
 
-mod support;
+use crate::support;
 
 use clap::CommandFactory;
 use pleo_keys::cli::Cli;

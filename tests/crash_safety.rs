@@ -1,7 +1,7 @@
 //! SIGKILL at random points while pleo-keys writes its files: the state file is always the old
 //! or the new version and parses; the audit log loses at most its last line.
 
-mod support;
+use crate::support;
 
 use pleo_keys::sandbox::{self, Sandbox};
 use pleo_keys::store::{load_state, read_audit_counted};

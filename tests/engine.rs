@@ -1,7 +1,7 @@
 //! The engine's commit logic against a fake Pleo (no sockets, paused time): what is stored after
 //! each procedure, what the audit log says, and that a replacement is a transaction.
 
-mod support;
+use crate::support;
 
 use pleo_keys::domain::{KeySource, Reason};
 use pleo_keys::lifecycle::{CompanyChange, Lifecycle, Outcome, ReplaceOptions, Replaced};

@@ -3,7 +3,7 @@
 //! action, no retry storm, no key sent to a redirect target, and an untouched state file unless
 //! a full activation succeeded. HTTP faults come from a raw TCP server scripted per test.
 
-mod support;
+use crate::support;
 
 use pleo_keys::app::{self, Msg};
 use pleo_keys::domain::Environment;

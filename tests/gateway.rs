@@ -2,7 +2,7 @@
 //! What Pleo saw is read from the sandbox's request log, so "nothing was sent" is a fact, not a
 //! hope.
 
-mod support;
+use crate::support;
 
 use pleo_keys::sandbox::{self, RetryAfter};
 use reqwest::Method;

@@ -1,7 +1,7 @@
 //! The dashboard's lists as an operator drives them: vim and arrow keys, pages, ends, a call's
 //! detail, the filter, the views, and copying. `update` only: no IO, a frozen clock.
 
-mod support;
+use crate::support;
 
 use pleo_keys::app::calls_view::View;
 use pleo_keys::app::{Cmd, Msg, Overlay, update};

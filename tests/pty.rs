@@ -2,7 +2,7 @@
 //! read back by a terminal emulator (vt100). Every wait is bounded; on failure the child is
 //! killed and the screen printed.
 
-mod support;
+use crate::support;
 
 use pleo_keys::sandbox::{self, Sandbox};
 use std::io::Write;

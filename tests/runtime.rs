@@ -2,7 +2,7 @@
 //! paused tokio time against the fake Pleo (minutes pass in no time, no sleeps); the last one is
 //! end to end against the real sandbox over HTTP.
 
-mod support;
+use crate::support;
 
 use pleo_keys::lifecycle::{Lifecycle, ReplaceOptions};
 use pleo_keys::pleo::ApiError;

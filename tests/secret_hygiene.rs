@@ -3,7 +3,7 @@
 //! stderr are checked in `tests/cli.rs`; every dashboard frame in `tests/runtime.rs`; the pty's
 //! raw output in `tests/pty.rs`.)
 
-mod support;
+use crate::support;
 
 use pleo_keys::app::{
     self, Attempt, CompanyPicker, ConfirmCompany, KeyEntry, Msg, Overlay, PassphrasePrompt,

@@ -1,7 +1,7 @@
 //! The adversarial review's findings, each as the attack it was: hostile server text, a proxy
 //! setting, a home others can write, special files, hostile Retry-After values, private logs.
 
-mod support;
+use crate::support;
 
 use pleo_keys::sandbox::{self, HostileText, RetryAfter};
 use std::net::TcpListener;

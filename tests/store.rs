@@ -1,7 +1,7 @@
 //! The storage layer end to end in a temporary home: the key ends up only in the encrypted file,
 //! and damaged or hostile files are named and left alone.
 
-mod support;
+use crate::support;
 
 use pleo_keys::lifecycle::ReplaceOptions;
 use pleo_keys::store::{SecretStore, load_state};

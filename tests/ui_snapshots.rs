@@ -1,7 +1,7 @@
 //! Rendering snapshots: every lifecycle state and banner, the modals, help, too-small, wide and mono.
 //! Text snapshots drop colour; where colour carries meaning the styles are asserted directly.
 
-mod support;
+use crate::support;
 
 use pleo_keys::app::{
     App, Attempt, CompanyPicker, ConfirmCompany, KeyEntry, KeyField, Overlay, PassphrasePrompt,

@@ -1,7 +1,7 @@
 //! `update(app, msg) -> Vec<Cmd>`: the dashboard's decisions, message by message, with a frozen
 //! clock and no IO.
 
-mod support;
+use crate::support;
 
 use pleo_keys::app::App;
 use pleo_keys::app::{
