@@ -50,7 +50,7 @@ mem() {
   sockets=$(find "/proc/$PROXY_PID/fd" -mindepth 1 -maxdepth 1 -lname 'socket:*' | wc -l)
   printf '  %-28s VmRSS %5.1f MiB  VmHWM %5.1f MiB  fds %3d (sockets %3d)  calls.jsonl %6d bytes\n' \
     "$1" "$(echo "$rss / 1024" | bc -l)" "$(echo "$hwm / 1024" | bc -l)" "$fds" "$sockets" \
-    "$(stat -c %s "$home/calls.jsonl" 2>/dev/null || echo 0)"
+    "$(stat -c %s "$home/history/calls.jsonl" 2>/dev/null || echo 0)"
 }
 # cpu_ticks PID: utime + stime, in clock ticks
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }

@@ -111,7 +111,7 @@ async fn history_lists_each_verdict_with_its_latency_and_the_uptime() {
 async fn history_exits_unknown_when_its_file_is_unsafe() {
     use std::os::unix::fs::PermissionsExt;
     let w = World::with_key(sandbox::HEALTHY_KEY).await;
-    let path = w.home().join("checks.jsonl");
+    let path = w.home().join("history/checks.jsonl");
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
     // Refused like every file of the home, with the command that fixes it.
     let out = w.run(&["history", "--json"], None).await;

@@ -59,7 +59,7 @@ async fn requests_go_out_with_the_stored_key_and_never_the_token() {
             "Pleo got the stored key: {r:?}"
         );
     }
-    let history = std::fs::read_to_string(w.home().join("calls.jsonl")).unwrap();
+    let history = std::fs::read_to_string(w.home().join("history/calls.jsonl")).unwrap();
     assert!(history.contains("\"source\":\"proxy\""), "{history}");
     assert!(!history.contains(&p.token) && !history.contains(sandbox::HEALTHY_KEY));
 }
@@ -474,7 +474,7 @@ async fn api_makes_one_scoped_call() {
     assert!(count(&w) - before <= 2);
     let out = w.run(&["api", "v2/employees"], None).await;
     assert_eq!(out.code, 3, "not a path");
-    let history = std::fs::read_to_string(w.home().join("calls.jsonl")).unwrap();
+    let history = std::fs::read_to_string(w.home().join("history/calls.jsonl")).unwrap();
     assert!(history.contains("\"source\":\"api\""));
     assert_no_key_in_files(&w);
 }

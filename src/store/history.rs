@@ -173,12 +173,12 @@ fn cleaned(entries: Vec<CallEntry>) -> Vec<CallEntry> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::store::files;
     use std::io::Write;
 
-    fn entry(path: &str) -> CallEntry {
+    pub(crate) fn entry(path: &str) -> CallEntry {
         CallEntry {
             at: jiff::Timestamp::UNIX_EPOCH,
             source: CallSource::Proxy,

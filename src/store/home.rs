@@ -23,6 +23,9 @@ pub struct Paths {
     pub log_dir: PathBuf,
     pub lock_file: PathBuf,
     pub proxy_token: PathBuf,
+    /// The histories' own folder: a proxy appends a line per request, and the state folder is
+    /// watched by every process (`store::watch`), which would wake at each append.
+    pub history_dir: PathBuf,
     pub call_history: PathBuf,
     pub check_history: PathBuf,
 }
@@ -40,6 +43,7 @@ impl Paths {
     }
 
     pub fn under(config: &Path, state: &Path) -> Paths {
+        let history = state.join("history");
         Paths {
             home: state.to_path_buf(),
             config_file: config.join("config.toml"),
@@ -51,8 +55,9 @@ impl Paths {
             log_dir: state.join("logs"),
             lock_file: state.join(".lock"),
             proxy_token: state.join("proxy.token"),
-            call_history: state.join("calls.jsonl"),
-            check_history: state.join("checks.jsonl"),
+            call_history: history.join("calls.jsonl"),
+            check_history: history.join("checks.jsonl"),
+            history_dir: history,
         }
     }
 
@@ -70,6 +75,8 @@ impl Paths {
         files::ensure_private_dir(self.config_dir())?;
         files::ensure_private_dir(self.state_dir())?;
         files::ensure_private_dir(&self.log_dir)?;
+        files::ensure_private_dir(&self.history_dir)?;
+        self.move_histories_from_the_state_folder()?;
         for file in [
             &self.state_file,
             &self.last_check_file,
@@ -82,6 +89,28 @@ impl Paths {
             &self.check_history,
         ] {
             files::check_existing(file)?;
+        }
+        Ok(())
+    }
+
+    /// Earlier versions kept the histories beside `state.json`: move them into `history/` once.
+    /// Two processes starting together may race; the loser finds the old file gone.
+    fn move_histories_from_the_state_folder(&self) -> Result<(), StoreError> {
+        for new in [&self.call_history, &self.check_history] {
+            let Some(name) = new.file_name() else {
+                continue;
+            };
+            let old = self.state_dir().join(name);
+            if std::fs::symlink_metadata(&old).is_err() || std::fs::symlink_metadata(new).is_ok() {
+                continue;
+            }
+            files::check_existing(&old)?;
+            match std::fs::rename(&old, new) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(StoreError::io("move", &old, e));
+                }
+                _ => {}
+            }
         }
         Ok(())
     }
@@ -198,6 +227,35 @@ mod tests {
         assert_eq!(p.log_dir, home.join("logs"));
         assert_eq!(p.lock_file, home.join(".lock"));
         assert_eq!(p.proxy_token, home.join("proxy.token"));
+        assert_eq!(p.call_history, home.join("history/calls.jsonl"));
+        assert_eq!(p.check_history, home.join("history/checks.jsonl"));
+    }
+
+    #[test]
+    fn histories_beside_the_state_move_into_their_folder_once() {
+        let tmp = tempfile::tempdir().unwrap();
+        let p = Paths::resolve(Some(tmp.path())).unwrap();
+        files::ensure_private_dir(tmp.path()).unwrap();
+        let old_calls = tmp.path().join("calls.jsonl");
+        files::write_atomic(&old_calls, b"{\"old\":1}\n").unwrap();
+        p.ensure_dirs().unwrap();
+        assert!(!old_calls.exists());
+        assert_eq!(std::fs::read(&p.call_history).unwrap(), b"{\"old\":1}\n");
+        // A newer history in place wins; the stray old file is left for the operator.
+        files::write_atomic(&old_calls, b"stray\n").unwrap();
+        p.ensure_dirs().unwrap();
+        assert_eq!(std::fs::read(&p.call_history).unwrap(), b"{\"old\":1}\n");
+        assert!(old_calls.exists());
+    }
+
+    #[test]
+    fn an_old_history_that_is_a_link_is_refused_not_moved() {
+        let tmp = tempfile::tempdir().unwrap();
+        let p = Paths::resolve(Some(tmp.path())).unwrap();
+        files::ensure_private_dir(tmp.path()).unwrap();
+        std::os::unix::fs::symlink("/etc/passwd", tmp.path().join("checks.jsonl")).unwrap();
+        assert!(p.ensure_dirs().is_err());
+        assert!(!p.check_history.exists());
     }
 
     #[test]
@@ -206,7 +264,7 @@ mod tests {
         let home = tmp.path().join("nested/home");
         let p = Paths::resolve(Some(&home)).unwrap();
         p.ensure_dirs().unwrap();
-        for dir in [&home, &p.log_dir] {
+        for dir in [&home, &p.log_dir, &p.history_dir] {
             assert_eq!(files::mode_of(dir), 0o700, "{}", dir.display());
         }
     }

@@ -76,4 +76,31 @@ mod tests {
         let quiet = tokio::time::timeout(Duration::from_millis(300), rx.recv()).await;
         assert!(quiet.is_err(), "an unrelated file is not news");
     }
+
+    /// A proxy appends a history line per request: none of them may wake the watchers of the
+    /// state folder (each process has one), not even to be filtered out.
+    #[test]
+    fn history_appends_raise_no_event_in_the_watched_folder() {
+        let tmp = tempfile::tempdir().unwrap();
+        let paths = Paths::resolve(Some(tmp.path())).unwrap();
+        paths.ensure_dirs().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let mut raw = notify::recommended_watcher(move |e: notify::Result<notify::Event>| {
+            let _ = tx.send(e.map(|e| e.paths));
+        })
+        .unwrap();
+        raw.watch(paths.state_dir(), RecursiveMode::NonRecursive)
+            .unwrap();
+        let calls = crate::store::history::CallHistory::new(&paths.call_history);
+        for _ in 0..20 {
+            calls
+                .append(&crate::store::history::tests::entry("/v1/introspect"))
+                .unwrap();
+        }
+        let events: Vec<_> = rx
+            .recv_timeout(Duration::from_millis(300))
+            .into_iter()
+            .collect();
+        assert!(events.is_empty(), "the state folder heard {events:?}");
+    }
 }
