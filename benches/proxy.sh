@@ -152,6 +152,7 @@ echo
 echo "== 5. without traffic, until the upstream pool's idle connections are gone (at most $IDLE_WAIT s)"
 # reqwest drops a connection idle for 90 s, checking every 90 s: up to 180 s after its last use.
 start_sockets=$(head -1 "$WORK/sockets.start")
+waited=0
 for waited in $(seq 15 15 "$IDLE_WAIT"); do
   sleep 15
   now=$(find "/proc/$PROXY_PID/fd" -mindepth 1 -maxdepth 1 -lname 'socket:*' | wc -l)
