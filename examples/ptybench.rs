@@ -25,10 +25,12 @@ const WAIT: Duration = Duration::from_secs(20);
 #[allow(dead_code)]
 mod pty;
 
-use pty::PtyProcess;
+use pty::{Answers, PtyProcess, Responder};
 
 struct Pty {
     process: PtyProcess,
+    /// Answers DA1 as a terminal does, so the dashboard's colour query costs a round trip.
+    terminal: Responder,
     /// The last bytes of the previous read, so a marker split across reads is still counted.
     tail: Vec<u8>,
     frames: usize,
@@ -41,6 +43,7 @@ impl Pty {
         command.args(&cmd[1..]);
         Pty {
             process: PtyProcess::spawn(command, ROWS, COLS),
+            terminal: Responder::new(Answers::Da1Only),
             tail: Vec::new(),
             frames: 0,
             bytes: 0,
@@ -55,7 +58,12 @@ impl Pty {
     fn pump(&mut self, wait: Duration) -> usize {
         // The kept tail is shorter than a marker, so no marker is counted twice.
         let mut window = std::mem::take(&mut self.tail);
+        let kept = window.len();
         self.bytes += self.process.read_into(wait, &mut window);
+        let replies = self.terminal.replies(&window[kept..]);
+        if !replies.is_empty() {
+            let _ = self.process.send(&replies);
+        }
         let seen = window
             .windows(FRAME_END.len())
             .filter(|w| *w == FRAME_END)

@@ -8,7 +8,7 @@ use pleo_keys::sandbox::{self, Sandbox};
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use support::pty::PtyProcess;
+use support::pty::{Answers, PtyProcess, Responder};
 
 const WAIT: Duration = Duration::from_secs(20);
 const ROWS: u16 = 30;
@@ -21,6 +21,7 @@ struct Pty {
     parser: vt100::Parser,
     raw: Vec<u8>,
     frames: std::collections::VecDeque<String>,
+    terminal: Responder,
 }
 
 impl Pty {
@@ -29,6 +30,10 @@ impl Pty {
     }
 
     fn spawn_with(args: &[&str], envs: &[(&str, &str)]) -> Pty {
+        Pty::spawn_on(Answers::Da1Only, args, envs)
+    }
+
+    fn spawn_on(terminal: Answers, args: &[&str], envs: &[(&str, &str)]) -> Pty {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_pleo-keys"));
         cmd.args(args)
             .env_remove("NO_COLOR")
@@ -37,13 +42,25 @@ impl Pty {
             .env_remove("PLEO_KEYS_ENV")
             .env_remove("PLEO_KEYS_BASE_URL")
             .env_remove("PLEO_KEYS_SECRET_STORE")
+            .env_remove("COLORFGBG")
             .envs(envs.iter().copied());
         Pty {
             process: PtyProcess::spawn(cmd, ROWS, COLS),
             parser: vt100::Parser::new(ROWS, COLS, 0),
             raw: Vec::new(),
             frames: Default::default(),
+            terminal: Responder::new(terminal),
         }
+    }
+
+    /// The colour of the first panel border's top-left corner.
+    fn border_colour(&self) -> Option<vt100::Color> {
+        let screen = self.parser.screen();
+        (0..ROWS)
+            .flat_map(|row| (0..COLS).map(move |col| (row, col)))
+            .filter_map(|(row, col)| screen.cell(row, col))
+            .find(|cell| cell.contents() == "┌")
+            .map(|cell| cell.fgcolor())
     }
 
     fn screen(&self) -> String {
@@ -64,6 +81,10 @@ impl Pty {
         }
         self.parser.process(rest);
         self.raw.extend_from_slice(&bytes);
+        let replies = self.terminal.replies(&bytes);
+        if !replies.is_empty() {
+            self.send(&replies);
+        }
     }
 
     fn fail(&mut self, why: String) -> ! {
@@ -178,6 +199,44 @@ fn dashboard_in_a_pty_replaces_the_key_and_restores_the_terminal() {
         !raw.contains(pleo_keys::sandbox::ROTATED_KEY),
         "the pasted key never reaches the screen"
     );
+}
+
+/// Nothing said which theme (no `--theme`, NO_COLOR or COLORFGBG): the terminal is asked, and a
+/// white one gets the light theme (its borders bright black, where the default leaves them
+/// alone).
+#[test]
+fn a_light_terminal_gets_the_light_theme_without_being_told() {
+    let light = Answers::Colours {
+        fg: "0000/0000/0000",
+        bg: "ffff/ffff/ffff",
+    };
+    let mut pty = Pty::spawn_on(light, &["--sandbox"], &[]);
+    pty.wait_for("● ACTIVE");
+    assert_eq!(pty.border_colour(), Some(vt100::Color::Idx(8)));
+    pty.send(b"q");
+    assert_eq!(pty.wait_exit(), 0, "screen:\n{}", pty.screen());
+
+    // A dark one, and one that cannot tell (DA1 only), keep the default theme, without waiting
+    // out the query's timeout for the second.
+    let dark = Answers::Colours {
+        fg: "ffff/ffff/ffff",
+        bg: "1e1e/1e1e/1e1e",
+    };
+    for terminal in [dark, Answers::Da1Only] {
+        let mut pty = Pty::spawn_on(terminal, &["--sandbox"], &[]);
+        pty.wait_for("● ACTIVE");
+        assert_eq!(pty.border_colour(), Some(vt100::Color::Default));
+        pty.send(b"q");
+        assert_eq!(pty.wait_exit(), 0, "screen:\n{}", pty.screen());
+    }
+
+    // COLORFGBG, where the terminal sets it, is believed without asking.
+    let mut pty = Pty::spawn_on(light, &["--sandbox"], &[("COLORFGBG", "15;0")]);
+    pty.wait_for("● ACTIVE");
+    assert_eq!(pty.border_colour(), Some(vt100::Color::Default));
+    assert!(!String::from_utf8_lossy(&pty.raw).contains("\x1b]11;?"));
+    pty.send(b"q");
+    assert_eq!(pty.wait_exit(), 0, "screen:\n{}", pty.screen());
 }
 
 /// An absurd interval (it once overflowed the clock and panicked) starts the dashboard with a

@@ -103,23 +103,33 @@ async fn no_command(cli: &Cli, setup: &setup::Setup, sandbox: Option<&Sandbox>) 
     code
 }
 
-/// `--theme` wins; otherwise a non-empty NO_COLOR (no-color.org) selects mono.
+/// `--theme` wins; otherwise a non-empty NO_COLOR (no-color.org) selects mono; otherwise the
+/// terminal's background decides between the light theme and the default one: from COLORFGBG when
+/// the terminal sets it, else by asking the terminal.
 fn theme(cli: &Cli) -> Theme {
     match cli.theme {
         Some(t) => t,
         None if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) => Theme::Mono,
-        None if light_background(std::env::var("COLORFGBG").ok().as_deref()) => Theme::Light,
-        None => Theme::Default,
+        None => {
+            let light = light_background(std::env::var("COLORFGBG").ok().as_deref())
+                .or_else(crate::runtime::background::light_by_query);
+            if light == Some(true) {
+                Theme::Light
+            } else {
+                Theme::Default
+            }
+        }
     }
 }
 
 /// `COLORFGBG` ("15;0" is light text on black), set by rxvt, Konsole, iTerm2 and others: a
 /// background of 7 (light grey) or 15 (white) is a light terminal, where yellow washes out.
-fn light_background(colorfgbg: Option<&str>) -> bool {
+/// `None` when it is absent or says nothing readable.
+fn light_background(colorfgbg: Option<&str>) -> Option<bool> {
     colorfgbg
         .and_then(|v| v.rsplit(';').next())
         .and_then(|bg| bg.trim().parse::<u8>().ok())
-        .is_some_and(|bg| bg == 7 || bg == 15)
+        .map(|bg| bg == 7 || bg == 15)
 }
 
 #[cfg(test)]
@@ -127,10 +137,11 @@ mod tests {
     #[test]
     fn a_light_background_is_told_from_colorfgbg() {
         use super::light_background;
-        assert!(light_background(Some("0;15")));
-        assert!(light_background(Some("0;default;7")));
-        assert!(!light_background(Some("15;0")));
-        assert!(!light_background(Some("garbage")));
-        assert!(!light_background(None));
+        assert_eq!(light_background(Some("0;15")), Some(true));
+        assert_eq!(light_background(Some("0;default;7")), Some(true));
+        assert_eq!(light_background(Some("15;0")), Some(false));
+        // Nothing readable: the terminal is asked instead.
+        assert_eq!(light_background(Some("garbage")), None);
+        assert_eq!(light_background(None), None);
     }
 }

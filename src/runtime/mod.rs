@@ -2,6 +2,7 @@
 //! become messages for `update`; the commands it returns are carried out by tasks that report back
 //! only by sending a message. The screen is drawn after each batch of messages, never on a frame clock.
 
+pub mod background;
 mod basic_colors;
 pub mod dashboard;
 mod others;

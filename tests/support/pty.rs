@@ -136,6 +136,68 @@ impl PtyProcess {
     }
 }
 
+/// What the emulated terminal answers when the program asks it, as a real one does (a program that
+/// asks and hears nothing waits out its timeout): DA1, and OSC 10/11 colours if it knows them.
+#[derive(Clone, Copy, Debug)]
+pub enum Answers {
+    /// Like the many terminals that cannot tell their colours: DA1 only.
+    Da1Only,
+    /// xterm-style `rgb:RRRR/GGGG/BBBB` foreground and background, then DA1.
+    Colours { fg: &'static str, bg: &'static str },
+}
+
+/// Finds the program's questions in its output, also when a read cuts one in two, and answers.
+pub struct Responder {
+    answers: Answers,
+    /// The end of the previous output, after its last answered question: a question's start.
+    carry: Vec<u8>,
+}
+
+impl Responder {
+    pub fn new(answers: Answers) -> Responder {
+        Responder {
+            answers,
+            carry: Vec::new(),
+        }
+    }
+
+    /// The replies to the questions in `output` (what was read since the last call), in order.
+    pub fn replies(&mut self, output: &[u8]) -> Vec<u8> {
+        const QUESTIONS: [&[u8]; 3] = [b"\x1b]10;?", b"\x1b]11;?", b"\x1b[c"];
+        let mut window = std::mem::take(&mut self.carry);
+        window.extend_from_slice(output);
+        let mut replies = Vec::new();
+        let mut from = 0;
+        loop {
+            let rest = &window[from..];
+            let next = QUESTIONS
+                .iter()
+                .filter_map(|q| {
+                    rest.windows(q.len())
+                        .position(|w| w == *q)
+                        .map(|at| (at, *q))
+                })
+                .min_by_key(|(at, _)| *at);
+            let Some((at, question)) = next else { break };
+            from += at + question.len();
+            match (question, self.answers) {
+                (b"\x1b[c", _) => replies.extend_from_slice(b"\x1b[?62;22c"),
+                (b"\x1b]10;?", Answers::Colours { fg, .. }) => {
+                    replies.extend_from_slice(format!("\x1b]10;rgb:{fg}\x1b\\").as_bytes());
+                }
+                (b"\x1b]11;?", Answers::Colours { bg, .. }) => {
+                    replies.extend_from_slice(format!("\x1b]11;rgb:{bg}\x1b\\").as_bytes());
+                }
+                _ => {}
+            }
+        }
+        // Shorter than the longest question, and never one already answered.
+        let keep_from = from.max(window.len().saturating_sub(5));
+        self.carry = window[keep_from..].to_vec();
+        replies
+    }
+}
+
 impl Drop for PtyProcess {
     fn drop(&mut self) {
         if let Ok(None) = self.child.try_wait() {
