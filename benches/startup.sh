@@ -14,6 +14,10 @@ echo "== empty home (no key: the welcome screen), file store"
 timeout 300 "$PTYBENCH" startup --runs "$RUNS" -- \
   "$BIN" --home "$WORK/empty" --secret-store file
 
+echo "== the same, with --theme default: no question to the terminal about its colours"
+timeout 300 "$PTYBENCH" startup --runs "$RUNS" -- \
+  "$BIN" --home "$WORK/empty" --secret-store file --theme default
+
 echo "== configured home: the key in the file store (work factor 10), standalone sandbox"
 home="$WORK/configured"
 file_home "$home"
