@@ -20,7 +20,9 @@ pub struct Traffic {
     pub p95_us: Option<u64>,
     pub refused_by_gate: usize,
     pub refused_by_scope: usize,
-    /// A missing or wrong token, an oversized or malformed request.
+    /// A missing or wrong proxy token: a client set up with the wrong credential.
+    pub refused_by_token: usize,
+    /// An oversized or malformed request.
     pub refused_other: usize,
     /// Requests and refusals per bucket, oldest first.
     pub per_bucket: [u64; BUCKETS],
@@ -28,7 +30,7 @@ pub struct Traffic {
 
 impl Traffic {
     pub fn refused(&self) -> usize {
-        self.refused_by_gate + self.refused_by_scope + self.refused_other
+        self.refused_by_gate + self.refused_by_scope + self.refused_by_token + self.refused_other
     }
 
     pub fn is_empty(&self) -> bool {
@@ -54,6 +56,7 @@ pub fn traffic(calls: &VecDeque<CallEntry>, now: jiff::Timestamp) -> Traffic {
         match e.refused.as_deref() {
             Some("INTEGRATION_NOT_ACTIVE") => t.refused_by_gate += 1,
             Some("COMPANY_SCOPE_VIOLATION") => t.refused_by_scope += 1,
+            Some("PROXY_UNAUTHORIZED") => t.refused_by_token += 1,
             Some(_) => t.refused_other += 1,
             None => {
                 t.requests += 1;
@@ -131,21 +134,27 @@ mod tests {
                 0,
             ),
             entry(5, CallSource::Proxy, None, Some("PROXY_UNAUTHORIZED"), 0),
+            entry(4, CallSource::Proxy, None, Some("PAYLOAD_TOO_LARGE"), 0),
         ]
         .into();
         let t = traffic(&calls, now);
         assert_eq!((t.requests, t.errors), (4, 2));
         assert_eq!(
-            (t.refused_by_gate, t.refused_by_scope, t.refused_other),
-            (1, 1, 1)
+            (
+                t.refused_by_gate,
+                t.refused_by_scope,
+                t.refused_by_token,
+                t.refused_other
+            ),
+            (1, 1, 1, 1)
         );
         assert_eq!(t.p50_us, Some(4000));
         assert_eq!(t.p95_us, Some(20_000));
-        assert_eq!(t.per_bucket.iter().sum::<u64>(), 7);
+        assert_eq!(t.per_bucket.iter().sum::<u64>(), 8);
         assert_eq!(
             t.per_bucket[BUCKETS - 1],
-            2,
-            "10 s and 5 s ago: the last 30 s"
+            3,
+            "10, 5 and 4 s ago: the last 30 s"
         );
         assert!(traffic(&VecDeque::new(), now).is_empty());
     }

@@ -96,15 +96,14 @@ fn tall(proxy: Line<'static>, t: &Traffic, styles: &Styles) -> Vec<Line<'static>
     } else {
         styles.dim
     };
+    let refused = if t.refused() > 0 {
+        format!("{} ({})", t.refused(), refusal_reasons(t))
+    } else {
+        "none".to_owned()
+    };
     lines.push(Line::from(vec![
         label("Refused"),
-        Span::styled(
-            format!(
-                "{} gate · {} company · {} other",
-                t.refused_by_gate, t.refused_by_scope, t.refused_other
-            ),
-            refused_style,
-        ),
+        Span::styled(refused, refused_style),
     ]));
     lines
 }
@@ -135,22 +134,27 @@ fn numbers(t: &Traffic, styles: &Styles) -> Vec<Span<'static>> {
         ));
     }
     if t.refused() > 0 {
-        let mut why = Vec::new();
-        for (n, word) in [
-            (t.refused_by_gate, "gate"),
-            (t.refused_by_scope, "company"),
-            (t.refused_other, "other"),
-        ] {
-            if n > 0 {
-                why.push(format!("{word} {n}"));
-            }
-        }
         spans.push(Span::styled(
-            format!(" · refused {} ({})", t.refused(), why.join(", ")),
+            format!(" · refused {} ({})", t.refused(), refusal_reasons(t)),
             styles.warning,
         ));
     }
     spans
+}
+
+/// "company 6, token 1": the refusals by who refused, the words the calls list uses.
+fn refusal_reasons(t: &Traffic) -> String {
+    [
+        (t.refused_by_gate, "gate"),
+        (t.refused_by_scope, "company"),
+        (t.refused_by_token, "token"),
+        (t.refused_other, "other"),
+    ]
+    .iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, word)| format!("{word} {n}"))
+    .collect::<Vec<_>>()
+    .join(", ")
 }
 
 fn ms(us: u64) -> String {
@@ -169,4 +173,46 @@ fn sparkline(buckets: &[u64]) -> String {
         .iter()
         .map(|&n| BARS[(n * steps).div_ceil(top) as usize])
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::Theme;
+
+    fn text(spans: &[Span]) -> String {
+        spans.iter().map(|s| s.content.as_ref()).collect()
+    }
+
+    #[test]
+    fn refusals_are_told_apart_by_who_refused() {
+        let styles = Styles::for_theme(Theme::Default);
+        let t = Traffic {
+            requests: 3,
+            refused_by_scope: 1,
+            refused_by_token: 2,
+            ..Traffic::default()
+        };
+        let narrow = text(&numbers(&t, &styles));
+        assert!(
+            narrow.ends_with("3 requests · refused 3 (company 1, token 2)"),
+            "{narrow}"
+        );
+        assert_eq!(
+            tall_last(&t, &styles).trim_end(),
+            "Refused     3 (company 1, token 2)"
+        );
+        let quiet = Traffic {
+            requests: 1,
+            ..Traffic::default()
+        };
+        assert_eq!(tall_last(&quiet, &styles).trim_end(), "Refused     none");
+    }
+
+    fn tall_last(t: &Traffic, styles: &Styles) -> String {
+        tall(Line::from("proxy"), t, styles)
+            .last()
+            .map(|l| text(&l.spans))
+            .unwrap_or_default()
+    }
 }
