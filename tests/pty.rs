@@ -230,6 +230,13 @@ fn a_light_terminal_gets_the_light_theme_without_being_told() {
         assert_eq!(pty.wait_exit(), 0, "screen:\n{}", pty.screen());
     }
 
+    // The Linux console is not asked (it cannot answer, and may print the question).
+    let mut pty = Pty::spawn_on(light, &["--sandbox"], &[("TERM", "linux")]);
+    pty.wait_for("* ACTIVE");
+    assert!(!String::from_utf8_lossy(&pty.raw).contains("\x1b]11;?"));
+    pty.send(b"q");
+    assert_eq!(pty.wait_exit(), 0, "screen:\n{}", pty.screen());
+
     // COLORFGBG, where the terminal sets it, is believed without asking.
     let mut pty = Pty::spawn_on(light, &["--sandbox"], &[("COLORFGBG", "15;0")]);
     pty.wait_for("● ACTIVE");

@@ -7,6 +7,12 @@ pub fn wanted() -> bool {
     if let Ok(v) = std::env::var("PLEO_KEYS_ASCII") {
         return !matches!(v.trim(), "" | "0" | "no" | "false");
     }
+    basic_terminal()
+}
+
+/// A `TERM` of the consoles and old terminals: no glyphs beyond box drawing, and no answer to
+/// questions about their colours (the Linux console may even print one).
+pub fn basic_terminal() -> bool {
     let term = std::env::var("TERM").unwrap_or_default();
     matches!(
         term.as_str(),

@@ -47,10 +47,11 @@ impl PtyProcess {
             libc::fcntl(master.as_raw_fd(), libc::F_SETFL, flags | libc::O_NONBLOCK);
         }
         let stdio = || Stdio::from(slave.try_clone().expect("dup slave"));
-        cmd.stdin(stdio())
-            .stdout(stdio())
-            .stderr(stdio())
-            .env("TERM", "xterm-256color");
+        cmd.stdin(stdio()).stdout(stdio()).stderr(stdio());
+        // An xterm, unless the caller chose another.
+        if !cmd.get_envs().any(|(name, _)| name == "TERM") {
+            cmd.env("TERM", "xterm-256color");
+        }
         // SAFETY: only async-signal-safe calls between fork and exec.
         unsafe {
             cmd.pre_exec(|| {
