@@ -58,8 +58,10 @@ pub struct Cli {
     #[arg(long, help_heading = DASHBOARD)]
     pub sandbox: bool,
 
-    /// Dashboard colours. Without it, a non-empty NO_COLOR selects mono.
-    #[arg(long, value_enum, value_name = "THEME", help_heading = DASHBOARD)]
+    /// Dashboard colours. Without it: `theme` in the config file; else a non-empty NO_COLOR
+    /// selects mono; else a light terminal (COLORFGBG, or the terminal's answer when asked)
+    /// selects light.
+    #[arg(long, value_enum, value_name = "THEME", env = "PLEO_KEYS_THEME", help_heading = DASHBOARD)]
     pub theme: Option<Theme>,
 
     /// How often the dashboard checks the key with Pleo, e.g. "5m" (30 s to 24 h; a value

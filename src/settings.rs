@@ -53,6 +53,8 @@ pub struct Config {
     pub request_timeout_secs: Option<u64>,
     /// "auto", "keyring" or "file".
     pub secret_store: Option<String>,
+    /// The dashboard's colours: "default", "light", "dark" or "mono".
+    pub theme: Option<String>,
     /// `[proxy]`: the gateway's address and company parameters.
     pub proxy: Option<ProxyConfig>,
 }
@@ -104,6 +106,13 @@ impl Config {
             store
                 .parse::<StoreChoice>()
                 .map_err(|p| invalid(format!("secret_store: {p}")))?;
+        }
+        if let Some(theme) = &self.theme
+            && self.theme_choice().is_none()
+        {
+            return Err(invalid(format!(
+                "theme {theme:?} is not default, light, dark or mono"
+            )));
         }
         for (name, value) in [
             ("connect_timeout_secs", self.connect_timeout_secs),
@@ -171,6 +180,12 @@ impl Config {
     /// The configured secret store, when set (validated at load).
     pub fn secret_store_choice(&self) -> Option<StoreChoice> {
         self.secret_store.as_deref().and_then(|s| s.parse().ok())
+    }
+
+    /// The configured theme (validated at load).
+    pub fn theme_choice(&self) -> Option<crate::app::Theme> {
+        let theme = self.theme.as_deref()?.trim();
+        <crate::app::Theme as clap::ValueEnum>::from_str(theme, true).ok()
     }
 }
 
@@ -437,9 +452,11 @@ revalidate_every = "2m"
 connect_timeout_secs = 5
 request_timeout_secs = 20
 secret_store = "file"
+theme = "light"
 "#,
         );
         let c = Config::load(&path).unwrap();
+        assert_eq!(c.theme_choice(), Some(crate::app::Theme::Light));
         assert_eq!(c.environment.as_deref(), Some("staging"));
         assert_eq!(c.revalidate_interval(), Some(Duration::from_secs(120)));
         assert_eq!(
@@ -448,6 +465,15 @@ secret_store = "file"
         );
         assert_eq!(c.secret_store_choice(), Some(StoreChoice::File));
         assert_eq!(c.request_timeout_secs, Some(20));
+    }
+
+    #[test]
+    fn an_unknown_theme_is_refused_with_the_choices() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("config.toml");
+        write(&path, "theme = \"purple\"\n");
+        let msg = Config::load(&path).unwrap_err().to_string();
+        assert!(msg.contains("default, light, dark or mono"), "{msg}");
     }
 
     #[test]

@@ -230,6 +230,18 @@ fn a_light_terminal_gets_the_light_theme_without_being_told() {
         assert_eq!(pty.wait_exit(), 0, "screen:\n{}", pty.screen());
     }
 
+    // A theme chosen (here by PLEO_KEYS_THEME) is not second-guessed.
+    let mut pty = Pty::spawn_on(
+        Answers::Da1Only,
+        &["--sandbox"],
+        &[("PLEO_KEYS_THEME", "light")],
+    );
+    pty.wait_for("● ACTIVE");
+    assert_eq!(pty.border_colour(), Some(vt100::Color::Idx(8)));
+    assert!(!String::from_utf8_lossy(&pty.raw).contains("\x1b]11;?"));
+    pty.send(b"q");
+    assert_eq!(pty.wait_exit(), 0, "screen:\n{}", pty.screen());
+
     // The Linux console is not asked (it cannot answer, and may print the question).
     let mut pty = Pty::spawn_on(light, &["--sandbox"], &[("TERM", "linux")]);
     pty.wait_for("* ACTIVE");

@@ -90,7 +90,7 @@ async fn no_command(cli: &Cli, setup: &setup::Setup, sandbox: Option<&Sandbox>) 
         }
     }
     if std::io::stdout().is_terminal() {
-        return crate::runtime::run_dashboard(setup, sandbox, theme(cli)).await;
+        return crate::runtime::run_dashboard(setup, sandbox, theme(cli, setup)).await;
     }
     if sandbox.is_none() {
         return status::run(setup, false);
@@ -103,23 +103,37 @@ async fn no_command(cli: &Cli, setup: &setup::Setup, sandbox: Option<&Sandbox>) 
     code
 }
 
-/// `--theme` wins; otherwise a non-empty NO_COLOR (no-color.org) selects mono; otherwise the
-/// terminal's background decides between the light theme and the default one: from COLORFGBG when
-/// the terminal sets it, else by asking the terminal.
-fn theme(cli: &Cli) -> Theme {
-    match cli.theme {
-        Some(t) => t,
-        None if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) => Theme::Mono,
-        None => {
-            let light = light_background(std::env::var("COLORFGBG").ok().as_deref())
-                .or_else(crate::runtime::background::light_by_query);
-            if light == Some(true) {
-                Theme::Light
-            } else {
-                Theme::Default
-            }
-        }
+/// `--theme` (or PLEO_KEYS_THEME) wins, then `theme` in the config file (no-color.org: both
+/// override NO_COLOR); then a non-empty NO_COLOR selects mono; then the terminal's background
+/// decides between light and the default: from COLORFGBG when the terminal sets it, else by
+/// asking the terminal (`ask`, only when nothing before decided).
+fn choose_theme(
+    flag: Option<Theme>,
+    config: Option<Theme>,
+    no_color: bool,
+    colorfgbg: Option<&str>,
+    ask: impl FnOnce() -> Option<bool>,
+) -> Theme {
+    if let Some(theme) = flag.or(config) {
+        return theme;
     }
+    if no_color {
+        return Theme::Mono;
+    }
+    match light_background(colorfgbg).or_else(ask) {
+        Some(true) => Theme::Light,
+        _ => Theme::Default,
+    }
+}
+
+fn theme(cli: &Cli, setup: &setup::Setup) -> Theme {
+    choose_theme(
+        cli.theme,
+        setup.settings.config.theme_choice(),
+        std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+        std::env::var("COLORFGBG").ok().as_deref(),
+        crate::runtime::background::light_by_query,
+    )
 }
 
 /// `COLORFGBG` ("15;0" is light text on black), set by rxvt, Konsole, iTerm2 and others: a
@@ -143,5 +157,39 @@ mod tests {
         // Nothing readable: the terminal is asked instead.
         assert_eq!(light_background(Some("garbage")), None);
         assert_eq!(light_background(None), None);
+    }
+
+    #[test]
+    fn a_flag_then_the_config_then_no_color_then_the_terminal_choose_the_theme() {
+        use super::{Theme, choose_theme};
+        let never = || -> Option<bool> { panic!("the terminal was asked") };
+        let light = Some("0;15");
+        assert_eq!(
+            choose_theme(Some(Theme::Dark), Some(Theme::Mono), true, light, never),
+            Theme::Dark
+        );
+        assert_eq!(
+            choose_theme(None, Some(Theme::Default), true, light, never),
+            Theme::Default,
+            "the config file overrides NO_COLOR"
+        );
+        assert_eq!(choose_theme(None, None, true, light, never), Theme::Mono);
+        assert_eq!(choose_theme(None, None, false, light, never), Theme::Light);
+        assert_eq!(
+            choose_theme(None, None, false, Some("15;0"), never),
+            Theme::Default
+        );
+        assert_eq!(
+            choose_theme(None, None, false, None, || Some(true)),
+            Theme::Light
+        );
+        assert_eq!(
+            choose_theme(None, None, false, None, || Some(false)),
+            Theme::Default
+        );
+        assert_eq!(
+            choose_theme(None, None, false, None, || None),
+            Theme::Default
+        );
     }
 }
