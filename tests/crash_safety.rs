@@ -26,10 +26,16 @@ async fn killed_at_random_points_the_files_stay_whole() {
     let sb = Sandbox::start(0).await.unwrap();
     let home = tempfile::tempdir().unwrap();
     let url = sb.url();
-    let seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64 | 1)
-        .unwrap_or(0x9e3779b97f4a7c15);
+    // CRASH_SEED=<the seed printed> replays a failed run's kill points.
+    let seed = std::env::var("CRASH_SEED")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos() as u64 | 1)
+                .unwrap_or(0x9e3779b97f4a7c15)
+        });
     println!("seed {seed}");
     let home_path = home.path().to_path_buf();
     let result = tokio::task::spawn_blocking(move || {
@@ -38,6 +44,7 @@ async fn killed_at_random_points_the_files_stay_whole() {
             .map(|k| pleo_keys::secret::ApiKey::parse(k).unwrap().0.fingerprint());
         let mut killed = 0;
         let mut torn_before = 0;
+        let mut events_before = 0;
         for round in 0..40 {
             let key = if round % 2 == 0 {
                 sandbox::HEALTHY_KEY
@@ -81,13 +88,20 @@ async fn killed_at_random_points_the_files_stay_whole() {
                 "round {round} (seed {seed}): {skipped} torn audit lines"
             );
             torn_before = skipped;
-            assert!(!events.is_empty() || round == 0);
+            // A kill may come before a run writes anything (a slow machine, an early kill point),
+            // but never takes away what earlier runs wrote.
+            assert!(
+                events.len() >= events_before,
+                "round {round} (seed {seed}): the audit log lost events"
+            );
+            events_before = events.len();
         }
-        killed
+        (killed, events_before)
     })
     .await
     .unwrap();
-    assert!(result > 0, "no process was killed mid-run");
+    let (killed, events_before) = result;
+    assert!(killed > 0, "no process was killed mid-run");
     // And a normal run afterwards still works on what was left.
     let out = support::cli::command(home.path(), &sb.url(), "p")
         .args(["set-key"])
@@ -103,4 +117,9 @@ async fn killed_at_random_points_the_files_stay_whole() {
         .map(support::cli::Out::from)
         .unwrap();
     assert_eq!(out.code, 0, "{}", out.stdout);
+    let (events, _) = read_audit_counted(&home.path().join("audit.log")).unwrap();
+    assert!(
+        events.len() > events_before,
+        "the run after the kills audited its replacement"
+    );
 }
