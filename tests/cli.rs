@@ -616,20 +616,42 @@ async fn a_second_process_waits_for_the_first_and_says_so() {
     let w = World::with_key(sandbox::HEALTHY_KEY).await;
     let lock_path = w.home().join(".lock");
     let held = HomeLock::acquire(&lock_path, std::time::Duration::from_secs(1)).unwrap();
-    let release = std::thread::spawn(move || {
-        std::thread::sleep(std::time::Duration::from_millis(1500));
+    let mut child = support::cli::command(w.home(), &w.sandbox.url(), support::cli::PASSPHRASE)
+        .args(["check", "--json"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Let go once it says it waits (it does within its 15 s lock wait, however slow the machine).
+    let (code, stderr) = tokio::task::spawn_blocking(move || {
+        use std::io::BufRead;
+        let mut said = String::new();
+        let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+        for line in lines.by_ref() {
+            let line = line.unwrap();
+            said.push_str(&line);
+            said.push('\n');
+            if line.contains("waiting for another pleo-keys") {
+                break;
+            }
+        }
         drop(held);
-    });
-    let out = w.run(&["check", "--json"], None).await;
-    release.join().unwrap();
-    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+        for line in lines {
+            said.push_str(&line.unwrap());
+            said.push('\n');
+        }
+        (child.wait().unwrap().code(), said)
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, Some(0), "{stderr}");
     assert!(
-        out.stderr.contains(&format!(
+        stderr.contains(&format!(
             "waiting for another pleo-keys (pid {})",
             std::process::id()
         )),
-        "{}",
-        out.stderr
+        "{stderr}"
     );
 }
 

@@ -408,27 +408,36 @@ async fn exec_hands_the_key_to_a_program_only_while_active() {
 
     // Signals reach the program, and its way of ending is ours.
     let mut cmd = support::cli::command(w.home(), &w.sandbox.url(), support::cli::PASSPHRASE);
-    let child = cmd
+    let mut child = cmd
         .args([
             "exec",
             "--",
             "sh",
             "-c",
-            "trap 'echo got-term; exit 9' TERM; sleep 10 & wait",
+            "trap 'echo got-term; exit 9' TERM; echo ready; sleep 10 >/dev/null & wait",
         ])
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(800)).await;
-    // SAFETY: kill(2) on our own child.
-    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
-    let done = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
-        .await
-        .unwrap();
-    assert_eq!(done.status.code(), Some(9));
-    assert_eq!(String::from_utf8_lossy(&done.stdout).trim(), "got-term");
+    // Signal once the program runs with its trap set, however slow the machine is today.
+    let done = tokio::task::spawn_blocking(move || {
+        use std::io::BufRead;
+        let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut first = String::new();
+        out.read_line(&mut first).unwrap();
+        assert_eq!(first.trim(), "ready");
+        // SAFETY: kill(2) on our own child.
+        unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
+        (child.wait().unwrap(), rest)
+    })
+    .await
+    .unwrap();
+    assert_eq!(done.0.code(), Some(9));
+    assert_eq!(done.1.trim(), "got-term");
 
     // Not active: the program never starts.
     w.sandbox.control().revoke(sandbox::HEALTHY_KEY);
