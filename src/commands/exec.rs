@@ -3,6 +3,7 @@
 
 use std::os::unix::process::ExitStatusExt;
 use std::process::Stdio;
+use tokio::signal::unix::{Signal, SignalKind, signal};
 
 use super::output::err;
 use super::report::{Command, Report};
@@ -109,6 +110,7 @@ pub async fn run(setup: &Setup, args: &ExecArgs) -> i32 {
             Ok(())
         });
     }
+    let signals = catch_signals();
     let mut child = match command.spawn() {
         Ok(c) => c,
         Err(e) => {
@@ -121,7 +123,7 @@ pub async fn run(setup: &Setup, args: &ExecArgs) -> i32 {
         }
     };
     tracing::info!(program = %shown, "exec started a program with the key");
-    let status = forward_signals_until_exit(&mut child).await;
+    let status = forward_signals_until_exit(&mut child, signals).await;
     match status {
         Ok(s) => s
             .code()
@@ -139,24 +141,14 @@ pub async fn run(setup: &Setup, args: &ExecArgs) -> i32 {
 /// the program never gets Ctrl-C twice.
 async fn forward_signals_until_exit(
     child: &mut tokio::process::Child,
+    signals: Vec<(SignalKind, Signal)>,
 ) -> std::io::Result<std::process::ExitStatus> {
-    use tokio::signal::unix::{SignalKind, signal};
     let from_terminal = std::io::IsTerminal::is_terminal(&std::io::stdin());
     let pid = child.id().and_then(|p| libc::pid_t::try_from(p).ok());
     let mut forwarders = tokio::task::JoinSet::new();
-    for kind in [
-        SignalKind::terminate(),
-        SignalKind::hangup(),
-        SignalKind::user_defined1(),
-        SignalKind::user_defined2(),
-        SignalKind::interrupt(),
-        SignalKind::quit(),
-    ] {
+    for (kind, mut stream) in signals {
         let pass_on =
             !(from_terminal && (kind == SignalKind::interrupt() || kind == SignalKind::quit()));
-        let Ok(mut stream) = signal(kind) else {
-            continue;
-        };
         forwarders.spawn(async move {
             while stream.recv().await.is_some() {
                 if let (true, Some(pid)) = (pass_on, pid) {
@@ -169,4 +161,21 @@ async fn forward_signals_until_exit(
     let status = child.wait().await;
     forwarders.abort_all();
     status
+}
+
+/// Take over the signals to pass on, before the program starts: one sent in between would
+/// otherwise end us with the default action and leave the program running on its own. A
+/// signal that arrives before the program runs is kept and passed on once it does.
+fn catch_signals() -> Vec<(SignalKind, Signal)> {
+    [
+        SignalKind::terminate(),
+        SignalKind::hangup(),
+        SignalKind::user_defined1(),
+        SignalKind::user_defined2(),
+        SignalKind::interrupt(),
+        SignalKind::quit(),
+    ]
+    .into_iter()
+    .filter_map(|kind| signal(kind).ok().map(|stream| (kind, stream)))
+    .collect()
 }
