@@ -469,10 +469,9 @@ theme = "light"
 
     #[test]
     fn an_unknown_theme_is_refused_with_the_choices() {
-        let tmp = tempfile::tempdir().unwrap();
-        let path = tmp.path().join("config.toml");
-        write(&path, "theme = \"purple\"\n");
-        let msg = Config::load(&path).unwrap_err().to_string();
+        let msg = Config::parse("theme = \"purple\"\n", Path::new("/x/config.toml"))
+            .unwrap_err()
+            .to_string();
         assert!(msg.contains("default, light, dark or mono"), "{msg}");
     }
 

@@ -90,7 +90,7 @@ async fn no_command(cli: &Cli, setup: &setup::Setup, sandbox: Option<&Sandbox>) 
         }
     }
     if std::io::stdout().is_terminal() {
-        return crate::runtime::run_dashboard(setup, sandbox, theme(cli, setup)).await;
+        return crate::runtime::run_dashboard(setup, sandbox, theme(cli, setup).await).await;
     }
     if sandbox.is_none() {
         return status::run(setup, false);
@@ -126,14 +126,22 @@ fn choose_theme(
     }
 }
 
-fn theme(cli: &Cli, setup: &setup::Setup) -> Theme {
-    choose_theme(
-        cli.theme,
-        setup.settings.config.theme_choice(),
-        std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
-        std::env::var("COLORFGBG").ok().as_deref(),
-        crate::runtime::background::light_by_query,
-    )
+/// On the blocking pool: asking the terminal waits for its answer, up to a second.
+async fn theme(cli: &Cli, setup: &setup::Setup) -> Theme {
+    let (flag, config) = (cli.theme, setup.settings.config.theme_choice());
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let colorfgbg = std::env::var("COLORFGBG").ok();
+    tokio::task::spawn_blocking(move || {
+        choose_theme(
+            flag,
+            config,
+            no_color,
+            colorfgbg.as_deref(),
+            crate::runtime::background::light_by_query,
+        )
+    })
+    .await
+    .unwrap_or(Theme::Default)
 }
 
 /// `COLORFGBG` ("15;0" is light text on black), set by rxvt, Konsole, iTerm2 and others: a
