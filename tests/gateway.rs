@@ -128,6 +128,35 @@ async fn every_refusal_is_answered_locally_with_nothing_sent() {
     }
 }
 
+/// An integration that keeps calling an endpoint its key lacks a scope for (one the integration
+/// does not require, so the key stays active): every 403 is counted, the audit log gets one line.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeated_scope_denials_are_counted_each_and_audited_once() {
+    let (w, p) = serving(&[]).await;
+    w.sandbox
+        .control()
+        .remove_scope(sandbox::HEALTHY_KEY, "users:read");
+    for _ in 0..5 {
+        let (status, body) = p.get("/v2/employees").await;
+        assert_eq!(status, 403, "{body}");
+    }
+    let samples = prometheus::parse(&p.metrics().await);
+    let denials = prometheus::value(&samples, "pleo_keys_proxy_scope_denials_total", &[]);
+    assert_eq!(denials, 5.0);
+    // The audit line is written off the request path: give it a moment.
+    let audit = w.home().join("audit.log");
+    let mut audited = 0;
+    for _ in 0..100 {
+        let text = std::fs::read_to_string(&audit).unwrap_or_default();
+        audited = text.matches("scope_denied").count();
+        if audited > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(audited, 1, "one audit line for five denials");
+}
+
 /// The lifecycle governs the traffic: refused (503, the reason, nothing sent) while the key may
 /// not be used; forwarded while Pleo is merely failing or throttling.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -26,6 +26,9 @@ use token::ProxyToken;
 
 /// Live detection checks at most this often, however many 401s arrive.
 pub const MIN_REVALIDATION_GAP: Duration = Duration::from_secs(10);
+/// An integration that keeps calling an endpoint its key lacks a scope for would otherwise write
+/// (and fsync) an audit line a request, pushing the key's history out of the bounded log.
+pub const SCOPE_AUDIT_GAP: Duration = Duration::from_secs(60);
 
 /// Everything the proxy's connections share.
 pub struct Gateway {
@@ -39,6 +42,7 @@ pub struct Gateway {
     params: CompanyParams,
     checking: AtomicBool,
     last_check: Mutex<Option<tokio::time::Instant>>,
+    last_scope_audit: Mutex<Option<tokio::time::Instant>>,
 }
 
 impl Gateway {
@@ -61,6 +65,7 @@ impl Gateway {
             params,
             checking: AtomicBool::new(false),
             last_check: Mutex::new(None),
+            last_scope_audit: Mutex::new(None),
         })
     }
 
@@ -123,6 +128,24 @@ impl Gateway {
         let outcome = self.engine.check().await;
         tracing::info!(reason = outcome.reason.as_str(), "gateway check");
         self.reload().await;
+    }
+
+    /// Audit a scope denial, at most once per [`SCOPE_AUDIT_GAP`] (the metric counts them all),
+    /// on the blocking pool: the audit log syncs each line to disk.
+    fn audit_scope_denied(self: &Arc<Self>, message: String) {
+        {
+            let mut last = self
+                .last_scope_audit
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            let now = tokio::time::Instant::now();
+            if last.is_some_and(|at| now.duration_since(at) < SCOPE_AUDIT_GAP) {
+                return;
+            }
+            *last = Some(now);
+        }
+        let gateway = self.clone();
+        tokio::task::spawn_blocking(move || gateway.home_audit_scope(&message));
     }
 
     fn home_audit_scope(&self, message: &str) {

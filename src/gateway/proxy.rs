@@ -286,7 +286,7 @@ impl Gateway {
             self.metrics.scope_denied();
             let message = crate::domain::sanitize(&text, 200);
             tracing::warn!(%message, "Pleo refused proxied traffic for a missing scope");
-            self.home_audit_scope(&message);
+            self.audit_scope_denied(message);
             self.revalidate_soon("Pleo answered 403 naming a scope");
         }
     }
